@@ -1,0 +1,189 @@
+package io.outpost.demo;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.outpost.agent.Agent;
+import io.outpost.agent.AgentJoin;
+import io.outpost.hub.Hub;
+import io.outpost.hub.api.Kubeconfigs;
+import io.outpost.sandbox.SandboxCluster;
+import io.outpost.sandbox.SandboxSpec;
+import io.outpost.tunnel.pki.Pem;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A hub and its member clusters, each a sandbox cluster with its own agent joined through a real
+ * tunnel. The demo runs one; the end-to-end tests start, break and restart them.
+ *
+ * <pre>{@code
+ * try (Fleet fleet = Fleet.start(dir, List.of(Member.of("edge-sh-01", "edge", Map.of("region", "sh"))),
+ *     hub -> hub, agent -> agent)) {
+ *   fleet.clientThroughHub("edge-sh-01").pods().inAnyNamespace().list();
+ * }
+ * }</pre>
+ */
+public final class Fleet implements AutoCloseable {
+
+  /** A member cluster to create: name, kind (idc, cloud or edge) and labels. */
+  public record Member(String name, String kind, Map<String, String> labels) {
+    public static Member of(String name, String kind, Map<String, String> labels) {
+      return new Member(name, kind, labels);
+    }
+  }
+
+  private final Path workDir;
+  private final UnaryOperator<Hub.Builder> hubSettings;
+  private final UnaryOperator<Agent.Builder> agentSettings;
+  private final Map<String, SandboxCluster> sandboxes = new LinkedHashMap<>();
+  private final Map<String, Agent> agents = new LinkedHashMap<>();
+  private final List<Member> members;
+  private int httpsPort;
+  private int tunnelPort;
+  private Hub hub;
+  private String adminToken;
+
+  private Fleet(Path workDir, List<Member> members, UnaryOperator<Hub.Builder> hubSettings,
+      UnaryOperator<Agent.Builder> agentSettings) {
+    this.workDir = workDir;
+    this.members = List.copyOf(members);
+    this.hubSettings = hubSettings;
+    this.agentSettings = agentSettings;
+  }
+
+  /** Starts the hub, then for each member a sandbox cluster and an agent that joins with a fresh token. */
+  public static Fleet start(Path workDir, List<Member> members, UnaryOperator<Hub.Builder> hubSettings,
+      UnaryOperator<Agent.Builder> agentSettings) {
+    Fleet fleet = new Fleet(workDir, members, hubSettings, agentSettings);
+    try {
+      fleet.startHub(0, 0);
+      for (Member member : members) {
+        fleet.addMember(member);
+      }
+      return fleet;
+    } catch (RuntimeException e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  private void startHub(int https, int tunnel) {
+    hub = hubSettings.apply(Hub.builder().dataDir(workDir.resolve("hub")).httpsPort(https).tunnelPort(tunnel))
+        .start();
+    httpsPort = hub.httpsPort();
+    tunnelPort = hub.tunnelPort();
+    hub.firstAdminToken().ifPresent(t -> adminToken = t);
+  }
+
+  private void addMember(Member member) {
+    SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder(member.name()).labels(member.labels()).build());
+    sandboxes.put(member.name(), sandbox);
+    String token = hub.tokens().create(Duration.ofMinutes(10), "fleet member " + member.name()).token();
+    try {
+      AgentJoin.join(hub.advertisedHost() + ":" + tunnelPort, token, hub.caPin(), member.name(), member.kind(),
+          member.labels(), agentDir(member.name()));
+      sandbox.writeKubeconfig(kubeconfigOfSandbox(member.name()), member.name());
+    } catch (Exception e) {
+      throw new IllegalStateException("member " + member.name() + " could not join: " + e.getMessage(), e);
+    }
+    startAgent(member.name());
+  }
+
+  /** Starts (or restarts) the agent of a member from its data dir: no token needed. */
+  public Agent startAgent(String name) {
+    Agent agent = agentSettings.apply(Agent.builder().dataDir(agentDir(name)).kubeconfig(kubeconfigOfSandbox(name)))
+        .start();
+    agents.put(name, agent);
+    return agent;
+  }
+
+  /** Stops a member's agent abruptly, as a crash would: the tunnel drops without a goodbye. */
+  public void stopAgent(String name) {
+    Agent agent = agents.remove(name);
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  /** Stops the hub and starts it again on the same ports and data dir. */
+  public void restartHub() {
+    hub.close();
+    startHub(httpsPort, tunnelPort);
+  }
+
+  public Hub hub() {
+    return hub;
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public Agent agent(String name) {
+    return agents.get(name);
+  }
+
+  public SandboxCluster sandbox(String name) {
+    return sandboxes.get(name);
+  }
+
+  public List<Member> members() {
+    return members;
+  }
+
+  public Path agentDir(String name) {
+    return workDir.resolve("agents").resolve(name);
+  }
+
+  private Path kubeconfigOfSandbox(String name) {
+    return workDir.resolve("sandboxes").resolve(name + ".kubeconfig");
+  }
+
+  /** A kubeconfig with one context per member, through the hub, for the admin user. */
+  public String kubeconfig() {
+    return Kubeconfigs.render(hub.url(), Pem.encode(hub.pki().ca().certificate()), adminToken, hub.registry().list());
+  }
+
+  public Path writeKubeconfig(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, kubeconfig(), StandardCharsets.UTF_8);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the kubeconfig " + file, e);
+    }
+  }
+
+  /** A fabric8 client for one member, through the hub's gateway. */
+  public KubernetesClient clientThroughHub(String name) {
+    Config config = Config.fromKubeconfig(name, kubeconfig(), null);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  @Override
+  public void close() {
+    List<AutoCloseable> all = new ArrayList<>(agents.values());
+    if (hub != null) {
+      all.add(hub);
+    }
+    all.addAll(sandboxes.values());
+    for (AutoCloseable c : all) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // Keep closing the rest; a test's own assertion says what went wrong.
+      }
+    }
+    agents.clear();
+  }
+}

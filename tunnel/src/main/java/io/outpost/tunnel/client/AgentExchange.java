@@ -1,0 +1,169 @@
+package io.outpost.tunnel.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.outpost.tunnel.TunnelLimits;
+import io.outpost.tunnel.proto.Attach;
+import io.outpost.tunnel.proto.End;
+import io.outpost.tunnel.proto.ExchangeError;
+import io.outpost.tunnel.proto.ExchangeFrame;
+import io.outpost.tunnel.proto.Header;
+import io.outpost.tunnel.proto.ResponseHead;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The agent end of one exchange, on its own gRPC stream. The handler answers with {@link
+ * #respond}, then {@link #send} chunks while {@link #isReady()} and waits for {@link #onReady}
+ * otherwise, then {@link #end()} — or {@link #fail} at any point.
+ */
+public final class AgentExchange implements ClientResponseObserver<ExchangeFrame, ExchangeFrame> {
+
+  private final String id;
+  private final int maxBodyBytes;
+  private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+  private final ByteArrayOutputStream bodyBuffer = new ByteArrayOutputStream();
+  private final List<Runnable> readyCallbacks = new CopyOnWriteArrayList<>();
+  private final List<Runnable> cancelCallbacks = new CopyOnWriteArrayList<>();
+  private final Runnable onDone;
+  private ClientCallStreamObserver<ExchangeFrame> stream;
+  private boolean finished;
+  private volatile boolean cancelled;
+
+  AgentExchange(String id, boolean hasBody, int maxBodyBytes, Runnable onDone) {
+    this.id = id;
+    this.maxBodyBytes = maxBodyBytes;
+    this.onDone = onDone;
+    if (!hasBody) {
+      body.complete(new byte[0]);
+    }
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** The request body; completes at once for requests without one. */
+  public CompletableFuture<byte[]> body() {
+    return body;
+  }
+
+  public synchronized void respond(int status, Map<String, List<String>> headers) {
+    ResponseHead.Builder head = ResponseHead.newBuilder().setStatus(status);
+    headers.forEach((name, values) -> head.addHeaders(Header.newBuilder().setName(name).addAllValues(values)));
+    write(ExchangeFrame.newBuilder().setResponseHead(head).build());
+  }
+
+  /** Sends body bytes, split into chunks that fit any message limit. */
+  public synchronized void send(ByteBuffer data) {
+    while (data.hasRemaining() && !finished) {
+      int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES);
+      ByteString chunk = ByteString.copyFrom(data, n);
+      write(ExchangeFrame.newBuilder().setChunk(chunk).build());
+    }
+  }
+
+  /** Whether the stream can take more now without buffering; false once the exchange is over. */
+  public synchronized boolean isReady() {
+    return !finished && stream != null && stream.isReady();
+  }
+
+  /** Runs {@code callback} each time the stream turns writable again. */
+  public void onReady(Runnable callback) {
+    readyCallbacks.add(callback);
+  }
+
+  /** Runs {@code callback} if the hub abandons the exchange (its HTTP client went away). */
+  public void onCancel(Runnable callback) {
+    cancelCallbacks.add(callback);
+    if (cancelled) {
+      callback.run();
+    }
+  }
+
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  public synchronized void end() {
+    if (write(ExchangeFrame.newBuilder().setEnd(End.getDefaultInstance()).build())) {
+      complete();
+    }
+  }
+
+  public synchronized void fail(int httpStatus, String message) {
+    if (write(ExchangeFrame.newBuilder()
+        .setError(ExchangeError.newBuilder().setHttpStatus(httpStatus).setMessage(message))
+        .build())) {
+      complete();
+    }
+  }
+
+  private void complete() {
+    finished = true;
+    stream.onCompleted();
+    onDone.run();
+  }
+
+  private boolean write(ExchangeFrame frame) {
+    if (finished || cancelled) {
+      return false;
+    }
+    stream.onNext(frame);
+    return true;
+  }
+
+  // ---- gRPC side ----
+
+  @Override
+  public void beforeStart(ClientCallStreamObserver<ExchangeFrame> requestStream) {
+    this.stream = requestStream;
+    requestStream.setOnReadyHandler(() -> readyCallbacks.forEach(Runnable::run));
+  }
+
+  synchronized void attach() {
+    stream.onNext(ExchangeFrame.newBuilder().setAttach(Attach.newBuilder().setExchangeId(id)).build());
+  }
+
+  @Override
+  public void onNext(ExchangeFrame frame) {
+    switch (frame.getBodyCase()) {
+      case CHUNK -> {
+        if (bodyBuffer.size() + frame.getChunk().size() > maxBodyBytes) {
+          fail(413, "request body exceeds " + maxBodyBytes + " bytes, the agent's limit");
+          body.completeExceptionally(new IllegalStateException("request body too large"));
+          return;
+        }
+        bodyBuffer.writeBytes(frame.getChunk().toByteArray());
+      }
+      case END -> body.complete(bodyBuffer.toByteArray());
+      default -> fail(400, "malformed exchange from the hub: unexpected " + frame.getBodyCase() + " frame");
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    boolean wasFinished;
+    synchronized (this) {
+      wasFinished = finished;
+      finished = true;
+    }
+    cancelled = true;
+    body.completeExceptionally(Status.fromThrowable(t).asRuntimeException());
+    cancelCallbacks.forEach(Runnable::run);
+    if (!wasFinished) {
+      onDone.run();
+    }
+  }
+
+  @Override
+  public void onCompleted() {
+    // The hub completes its half after our end frame; nothing more to do.
+  }
+}

@@ -1,0 +1,143 @@
+package io.outpost.tunnel.server;
+
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.outpost.tunnel.TunnelLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hub end of the reverse tunnel: a gRPC server over TLS that agents dial.
+ *
+ * <pre>{@code
+ * TunnelServer server = new TunnelServer(TunnelServer.Settings.defaults(), credentials, gatekeeper, listener);
+ * server.start();
+ * server.session("edge-sh-01").ifPresent(s -> s.open(head, body, listener));
+ * }</pre>
+ */
+public final class TunnelServer implements AutoCloseable {
+
+  /**
+   * @param bindHost address to listen on
+   * @param port 0 for an OS-chosen port
+   * @param heartbeatInterval how often agents are told to send a heartbeat; three missed close the session
+   */
+  public record Settings(String bindHost, int port, TunnelLimits limits, Duration heartbeatInterval, String hubVersion) {
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+
+    public static Settings defaults() {
+      return new Settings("0.0.0.0", 7443, TunnelLimits.defaults(), DEFAULT_HEARTBEAT_INTERVAL, "dev");
+    }
+
+    public Settings withPort(int port) {
+      return new Settings(bindHost, port, limits, heartbeatInterval, hubVersion);
+    }
+  }
+
+  private final Settings settings;
+  private final ServerCredentials credentials;
+  private final TunnelStats stats = new TunnelStats();
+  private final ScheduledExecutorService timer;
+  private final TunnelService service;
+  private final AgentGatekeeper gatekeeper;
+  private Server server;
+
+  public TunnelServer(Settings settings, ServerCredentials credentials, AgentGatekeeper gatekeeper,
+      SessionListener listener) {
+    this(settings, credentials, gatekeeper, listener, Clock.systemUTC());
+  }
+
+  public TunnelServer(Settings settings, ServerCredentials credentials, AgentGatekeeper gatekeeper,
+      SessionListener listener, Clock clock) {
+    this.settings = settings;
+    this.credentials = credentials;
+    this.gatekeeper = gatekeeper;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tunnel-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.service = new TunnelService(gatekeeper, listener, settings.limits(), settings.heartbeatInterval(),
+        settings.hubVersion(), stats, timer, clock);
+  }
+
+  /** Binds and starts serving; idempotent. */
+  public synchronized TunnelServer start() {
+    if (server != null) {
+      return this;
+    }
+    Server built = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.port()), credentials)
+        .maxInboundMessageSize(settings.limits().maxMessageBytes())
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .addService(ServerInterceptors.intercept(service, new IdentityInterceptor(gatekeeper)))
+        .build();
+    try {
+      built.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for agents on " + settings.bindHost() + ":" + settings.port()
+          + ": " + e.getMessage() + " (is another hub running? choose another --tunnel-port)", e);
+    }
+    server = built;
+    long sweepMillis = Math.max(100, settings.heartbeatInterval().toMillis() / 2);
+    timer.scheduleAtFixedRate(service::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public TunnelStats stats() {
+    return stats;
+  }
+
+  public Optional<AgentSession> session(String clusterName) {
+    return Optional.ofNullable(service.sessions.get(clusterName));
+  }
+
+  public Collection<AgentSession> sessions() {
+    return List.copyOf(service.sessions.values());
+  }
+
+  /** Drops a cluster's live session, e.g. when the cluster is deleted from the registry. */
+  public void disconnect(String clusterName, String reason) {
+    session(clusterName).ifPresent(s -> service.end(s, reason, true));
+  }
+
+  /** Stops accepting agents, closes every session, waits briefly for calls to drain; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (server == null) {
+      timer.shutdownNow();
+      return;
+    }
+    service.closeAll("the hub is shutting down");
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      timer.shutdownNow();
+      server = null;
+    }
+  }
+}
