@@ -1,0 +1,19 @@
+package io.outpost.agent.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code outpost agent join|run}: the edge agent. */
+@Command(name = "outpost", mixinStandardHelpOptions = true,
+    subcommands = {AgentMain.AgentCommand.class})
+public final class AgentMain {
+
+  @Command(name = "agent", mixinStandardHelpOptions = true,
+      description = "The agent: dials the hub, serves the hub's requests against its own cluster's apiserver only.",
+      subcommands = {JoinCommand.class, RunCommand.class})
+  static final class AgentCommand {}
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AgentMain()).execute(args));
+  }
+}
