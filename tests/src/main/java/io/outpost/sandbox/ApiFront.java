@@ -285,12 +285,23 @@ final class ApiFront implements AutoCloseable {
   public void close() {
     stopping.countDown();
     try {
-      if (server != null) {
-        await(server.close());
+      // Streams notice `stopping` within a poll interval; let them let go of the mock's watches
+      // properly (see WatchStreams) before the connections are cut.
+      workers.shutdown();
+      if (!workers.awaitTermination(3, TimeUnit.SECONDS)) {
+        workers.shutdownNow();
       }
-    } finally {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       workers.shutdownNow();
-      await(vertx.close());
+    } finally {
+      try {
+        if (server != null) {
+          await(server.close());
+        }
+      } finally {
+        await(vertx.close());
+      }
     }
   }
 }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +28,9 @@ final class WatchStreams {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
   /** How often a quiet watch checks whether the sandbox is shutting down or the watch timed out. */
   private static final long POLL_MILLIS = 250;
+  /** See {@link #drainAndClose}. */
+  private static final long QUIET_MILLIS = 200;
+  private static final long DRAIN_LIMIT_MILLIS = 2000;
   /** Compared by identity: no event from the mock can be this very object. */
   @SuppressWarnings("StringOperationCanBeSimplified")
   private static final String END = new String("end-of-watch");
@@ -76,7 +78,7 @@ final class WatchStreams {
       // The watcher disconnected (Ctrl-C on kubectl, watch.close()): nothing left to do.
     } finally {
       stream.end();
-      close(socket);
+      drainAndClose(socket, events);
     }
   }
 
@@ -98,10 +100,30 @@ final class WatchStreams {
     }
   }
 
-  private static void close(WebSocket socket) {
-    // Close politely so the mock unregisters its listener, then make sure the socket goes away.
-    socket.sendClose(WebSocket.NORMAL_CLOSURE, "watch ended")
-        .whenComplete((ws, error) -> CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS).execute(socket::abort));
+  /**
+   * Waits until the mock has been quiet for a moment, then drops the connection.
+   *
+   * <p>The mock's watch listener sends each event from its own thread and blocks until the Vert.x
+   * event loop has written it. When the connection closes, the listener waits on that event loop for
+   * its sender to finish, while the sender waits for the event loop: the mock then stalls for its
+   * 30 s write timeout, and every request to it with it. Closing only once no event has arrived for
+   * {@link #QUIET_MILLIS} makes it very unlikely that a send is in flight. The connection is dropped
+   * without a close handshake, which the mock handles the same way and which leaves nothing to await.
+   */
+  private static void drainAndClose(WebSocket socket, BlockingQueue<String> events) {
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_LIMIT_MILLIS);
+      while (System.nanoTime() < deadline) {
+        String event = events.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS);
+        if (event == null || event == END) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      socket.abort();
+    }
   }
 
   private static long parseLong(String value) {

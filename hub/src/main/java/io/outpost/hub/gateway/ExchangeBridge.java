@@ -15,8 +15,6 @@ import reactor.core.publisher.FluxSink;
  */
 final class ExchangeBridge implements ExchangeListener {
 
-  private static final int MAX_REQUEST = 64;
-
   private final CompletableFuture<ResponseHead> head = new CompletableFuture<>();
   private HubExchange exchange;
   private FluxSink<byte[]> sink;
@@ -32,7 +30,9 @@ final class ExchangeBridge implements ExchangeListener {
 
   Flux<byte[]> body() {
     return Flux.create(s -> {
-      s.onRequest(n -> exchange.request((int) Math.min(n, MAX_REQUEST)));
+      // Demand passes through unchanged (an unbounded request stays unbounded); HTTP/2 flow
+      // control on the exchange's own stream then bounds what is in flight.
+      s.onRequest(n -> exchange.request((int) Math.min(n, Integer.MAX_VALUE)));
       s.onCancel(() -> exchange.cancel("the HTTP client went away"));
       Runnable terminal;
       synchronized (this) {

@@ -46,6 +46,14 @@ class DurableStoreCrashTest {
                 child.kill(); // Process.destroyForcibly(): SIGKILL, no shutdown hooks, no close()
             }
 
+            Path snap = Path.of("/tmp/crashsnap/" + System.nanoTime() + "-r" + round);
+            java.nio.file.Files.createDirectories(snap);
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (Path x : files.filter(x -> x.getFileName().toString().startsWith("crash.db")).toList()) {
+                    java.nio.file.Files.copy(x, snap.resolve(x.getFileName()));
+                }
+            }
+            java.nio.file.Files.write(snap.resolve("committed.txt"), committed);
             try (DurableStore store = DurableStore.open(file)) {
                 DurableMap keys = store.map("keys");
                 List<String> missing = new ArrayList<>();
