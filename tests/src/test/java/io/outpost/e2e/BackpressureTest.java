@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.outpost.demo.Fleet;
+import io.outpost.e2e.support.HubClient;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -32,13 +33,13 @@ class BackpressureTest {
 
   @TempDir static Path dir;
   static Fleet fleet;
-  static HubHttp http;
+  static HubClient http;
 
   @BeforeAll
   static void startFleet() throws InterruptedException {
     fleet = Fleet.start(dir, List.of(Fleet.Member.of("edge-1", "edge", Map.of())), hub -> hub, agent -> agent);
     assertThat(fleet.agent("edge-1").awaitConnected(Duration.ofSeconds(20))).isTrue();
-    http = new HubHttp(fleet);
+    http = new HubClient(fleet);
     fleet.sandbox("edge-1").client().configMaps().inNamespace("default").resource(new ConfigMapBuilder()
         .withNewMetadata().withName("probe").endMetadata().addToData("k", "v").build()).create();
   }

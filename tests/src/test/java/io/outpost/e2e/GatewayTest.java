@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.outpost.demo.Fleet;
+import io.outpost.e2e.support.HubClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class GatewayTest {
 
   @TempDir static Path dir;
   static Fleet fleet;
-  static HubHttp http;
+  static HubClient http;
 
   @BeforeAll
   static void startFleet() throws InterruptedException {
@@ -47,7 +48,7 @@ class GatewayTest {
     for (Fleet.Member m : MEMBERS) {
       assertThat(fleet.agent(m.name()).awaitConnected(Duration.ofSeconds(20))).as(m.name()).isTrue();
     }
-    http = new HubHttp(fleet);
+    http = new HubClient(fleet);
   }
 
   @AfterAll

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.outpost.demo.Fleet;
+import io.outpost.e2e.support.HubClient;
 import io.outpost.hub.registry.ClusterRecord;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +81,7 @@ class RestartTest {
         hub -> hub.heartbeatInterval(Duration.ofMillis(500)), agent -> agent);
     await().atMost(Duration.ofSeconds(20)).until(() -> status("edge-1").equals(ClusterRecord.READY));
 
-    new HubHttp(fleet).send(new HubHttp(fleet).request("/api/v1/clusters/edge-1").DELETE().build());
+    new HubClient(fleet).send(new HubClient(fleet).request("/api/v1/clusters/edge-1").DELETE().build());
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(fleet.agent("edge-1").tunnel().lastError()).contains("is not registered at this hub"));

@@ -92,7 +92,18 @@ public final class HubExchange {
     }
   }
 
-  synchronized void attached(ServerCallStreamObserver<ExchangeFrame> stream) {
+  /**
+   * Binds the agent's stream to this exchange; false (and the stream refused) when the exchange
+   * has ended or another stream already holds it — a second attach must never take over a live
+   * exchange or inject frames into its answer.
+   */
+  synchronized boolean attached(ServerCallStreamObserver<ExchangeFrame> stream) {
+    if (this.stream != null) {
+      stream.onError(Status.ALREADY_EXISTS
+          .withDescription("exchange " + id + " is already attached to another stream")
+          .asRuntimeException());
+      return false;
+    }
     if (attachDeadline != null) {
       attachDeadline.cancel(false);
     }
@@ -100,7 +111,7 @@ public final class HubExchange {
       stream.onError(Status.CANCELLED
           .withDescription(cancelReason == null ? "exchange " + id + " already ended" : cancelReason)
           .asRuntimeException());
-      return;
+      return false;
     }
     this.stream = stream;
     log.debug("exchange {} attached by cluster {}: {} {}", id, clusterName, head.getMethod(), head.getPath());
@@ -114,6 +125,7 @@ public final class HubExchange {
     }
     // One frame for the response head, plus whatever the consumer asked for meanwhile.
     stream.request(1 + demandBeforeAttach);
+    return true;
   }
 
   void onFrame(ExchangeFrame frame) {

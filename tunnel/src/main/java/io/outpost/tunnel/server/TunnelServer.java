@@ -83,7 +83,8 @@ public final class TunnelServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(service, new IdentityInterceptor(gatekeeper)))
+        .addService(ServerInterceptors.intercept(MalformedMessages.tolerant(service.bindService()),
+            new IdentityInterceptor(gatekeeper)))
         .build();
     try {
       built.start();

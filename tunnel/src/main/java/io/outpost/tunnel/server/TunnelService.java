@@ -17,6 +17,7 @@ import io.outpost.tunnel.proto.Welcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -58,6 +59,9 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
 
   @Override
   public void join(JoinRequest request, StreamObserver<JoinResponse> response) {
+    if (refuseMalformed(request, "join request", response)) {
+      return;
+    }
     try {
       response.onNext(gatekeeper.join(request));
       response.onCompleted();
@@ -70,6 +74,9 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
   @Override
   public void renew(RenewRequest request, StreamObserver<RenewResponse> response) {
     AgentIdentity identity = IdentityInterceptor.IDENTITY.get();
+    if (refuseMalformed(request, "renewal request from cluster " + identity.clusterName(), response)) {
+      return;
+    }
     try {
       String pem = gatekeeper.renew(identity, request.getCsrDer().toByteArray());
       response.onNext(RenewResponse.newBuilder().setCertificatePem(pem).build());
@@ -77,6 +84,15 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
     } catch (StatusException e) {
       response.onError(e);
     }
+  }
+
+  private boolean refuseMalformed(com.google.protobuf.Message request, String what, StreamObserver<?> response) {
+    Optional<String> malformed = MalformedMessages.reason(request);
+    malformed.ifPresent(why -> {
+      stats.protocolErrors.incrementAndGet();
+      response.onError(Status.INVALID_ARGUMENT.withDescription("malformed " + what + ": " + why).asRuntimeException());
+    });
+    return malformed.isPresent();
   }
 
   @Override
@@ -135,6 +151,11 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
 
     @Override
     public void onNext(AgentMessage message) {
+      Optional<String> malformed = MalformedMessages.reason(message);
+      if (malformed.isPresent()) {
+        reject("a message that is not valid protobuf (" + malformed.get() + ")");
+        return;
+      }
       switch (message.getBodyCase()) {
         case HELLO -> {
           if (session != null) {
@@ -211,6 +232,20 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
       if (rejected) {
         return;
       }
+      Optional<String> malformed = MalformedMessages.reason(frame);
+      if (malformed.isPresent()) {
+        String reason = "malformed exchange frame from cluster " + identity.clusterName()
+            + ": not valid protobuf (" + malformed.get() + ")";
+        if (exchange == null) {
+          reject(Status.INVALID_ARGUMENT, reason);
+        } else {
+          // The exchange closes the stream and tells the HTTP client; count it like any rejection.
+          rejected = true;
+          stats.protocolErrors.incrementAndGet();
+          exchange.fail(502, reason);
+        }
+        return;
+      }
       if (exchange != null) {
         exchange.onFrame(frame);
         return;
@@ -227,8 +262,12 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
             + " is waiting for cluster " + identity.clusterName() + " (it may have timed out or been cancelled)");
         return;
       }
-      exchange = found;
-      exchange.attached(out);
+      if (found.attached(out)) {
+        exchange = found;
+      } else {
+        rejected = true;
+        stats.protocolErrors.incrementAndGet();
+      }
     }
 
     private void reject(Status status, String description) {
