@@ -170,7 +170,11 @@ public final class Hub implements AutoCloseable {
       props.put("micronaut.server.idle-timeout", "60m");
       props.put("micronaut.server.read-idle-timeout", "60m");
       props.put("micronaut.server.write-idle-timeout", "60m");
-      props.put("micronaut.server.max-request-size", 64L * 1024 * 1024);
+      // Bodies up to twice the gateway's limit are read and refused with a Kubernetes Status naming
+      // the limit; anything larger is cut off by the server itself before it is buffered.
+      Object bodyLimit = props.getOrDefault(HubSettings.PREFIX + ".max-request-body-bytes",
+          HubSettings.DEFAULT_MAX_REQUEST_BODY_BYTES);
+      props.put("micronaut.server.max-request-size", 2L * Long.parseLong(bodyLimit.toString()));
       props.put("endpoints.health.sensitive", false);
       props.put("endpoints.prometheus.sensitive", false);
       props.put("micronaut.metrics.enabled", true);
