@@ -120,8 +120,12 @@ final class ApiFront implements AutoCloseable {
     } catch (Exception e) {
       // Only answer if nothing was sent yet; a broken stream has no one left to tell.
       if (!exchange.answered()) {
-        exchange.sendJson(500, ApiStatus.failure(500, "InternalError", "the Outpost sandbox failed to serve "
-            + exchange.method() + " " + exchange.path() + ": " + e));
+        try {
+          exchange.sendJson(500, ApiStatus.failure(500, "InternalError", "the Outpost sandbox failed to serve "
+              + exchange.method() + " " + exchange.path() + ": " + e));
+        } catch (IllegalStateException clientGone) {
+          // the connection is closed already
+        }
       }
     }
   }

@@ -23,11 +23,14 @@ import java.util.concurrent.TimeUnit;
     mixinStandardHelpOptions = true,
     version = "outpost sandbox, serving Kubernetes " + Discovery.GIT_VERSION,
     description = {
-        "Runs an in-memory sandbox Kubernetes apiserver (fabric8 mock, CRUD mode) on 127.0.0.1,",
-        "seeded with nodes, deployments and running pods, until Ctrl-C.",
-        "Works with kubectl: discovery, get/list/watch (-w), create/apply of new objects, delete, logs (-f).",
-        "Not supported: exec/attach/port-forward, server-side apply, strategic-merge patch",
-        "(so re-applying a changed built-in object fails), field selectors other than metadata.name/namespace."})
+        "Runs an in-memory stand-in for a member cluster's Kubernetes apiserver (fabric8 mock, CRUD mode) "
+            + "on 127.0.0.1, seeded with nodes, deployments and running pods, until Ctrl-C.",
+        "",
+        "Works with kubectl: discovery, get/list/watch (-w), create and apply of new objects, delete, "
+            + "logs (-f). Not supported: exec, attach, port-forward, server-side apply, strategic-merge patch "
+            + "(so re-applying a changed built-in object fails) and field selectors other than metadata.name "
+            + "and metadata.namespace.",
+        ""})
 public final class SandboxCommand implements Callable<Integer> {
 
   @Option(names = "--name", defaultValue = "sandbox", paramLabel = "NAME",
