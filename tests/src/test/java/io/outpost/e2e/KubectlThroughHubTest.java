@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.outpost.demo.Fleet;
 import io.outpost.e2e.support.HubClient;
-import io.outpost.e2e.support.Kubectl;
+import io.outpost.testing.Kubectl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.outpost.sandbox;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.outpost.testing.Kubectl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kubectl is not installed.
  */
 class KubectlAgainstSandboxTest {
+
+  private static final Duration KUBECTL_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(10);
 
   private static SandboxCluster sandbox;
   private static Kubectl kubectl;
@@ -48,11 +51,12 @@ class KubectlAgainstSandboxTest {
   }
 
   @Test
-  void givenSeededSandbox_whenGetPodsInAllNamespaces_thenEverySeededPodIsListed() throws Exception {
-    Kubectl.Result result = kubectl.run("get", "pods", "-A", "--no-headers", "-o", "custom-columns=NAME:.metadata.name");
+  void givenSeededSandbox_whenGetPodsInAllNamespaces_thenEverySeededPodIsListed() {
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT,
+        "get", "pods", "-A", "--no-headers", "-o", "custom-columns=NAME:.metadata.name");
 
     assertEquals(0, result.exitCode(), result::toString);
-    List<String> listed = result.stdout().lines().map(String::trim).toList();
+    List<String> listed = result.output().lines().map(String::trim).toList();
     // Seeded pods belong to a ReplicaSet; other tests in this class add loose pods.
     List<String> seeded = client().pods().inAnyNamespace().withLabel("pod-template-hash").list().getItems().stream()
         .map(pod -> pod.getMetadata().getName()).toList();
@@ -61,22 +65,22 @@ class KubectlAgainstSandboxTest {
   }
 
   @Test
-  void givenSeededSandbox_whenGetNodes_thenTheThreeNodesAreListed() throws Exception {
-    Kubectl.Result result = kubectl.run("get", "nodes");
+  void givenSeededSandbox_whenGetNodes_thenTheThreeNodesAreListed() {
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT, "get", "nodes");
 
     assertEquals(0, result.exitCode(), result::toString);
-    assertTrue(result.stdout().contains("kube-node-1"), result::toString);
-    assertTrue(result.stdout().contains("kube-node-2"), result::toString);
-    assertTrue(result.stdout().contains("kube-node-3"), result::toString);
+    assertTrue(result.output().contains("kube-node-1"), result::toString);
+    assertTrue(result.output().contains("kube-node-2"), result::toString);
+    assertTrue(result.output().contains("kube-node-3"), result::toString);
   }
 
   @Test
-  void givenShortResourceNames_whenKubectlResolvesThem_thenDiscoveryServesThem() throws Exception {
-    Kubectl.Result result = kubectl.run("get", "deploy,rs,svc,cm,ns", "-A");
+  void givenShortResourceNames_whenKubectlResolvesThem_thenDiscoveryServesThem() {
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT, "get", "deploy,rs,svc,cm,ns", "-A");
 
     assertEquals(0, result.exitCode(), result::toString);
-    assertTrue(result.stdout().contains("deployment.apps/storefront"), result::toString);
-    assertTrue(result.stdout().contains("namespace/shop"), result::toString);
+    assertTrue(result.output().contains("deployment.apps/storefront"), result::toString);
+    assertTrue(result.output().contains("namespace/shop"), result::toString);
   }
 
   @Test
@@ -102,70 +106,73 @@ class KubectlAgainstSandboxTest {
         "    image: busybox:1.36",
         ""));
 
-    Kubectl.Result result = kubectl.run("apply", "-f", manifest.toString());
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT, "apply", "-f", manifest.toString());
 
     assertEquals(0, result.exitCode(), result::toString);
-    assertTrue(result.stdout().contains("configmap/applied-settings created"), result::toString);
-    assertTrue(result.stdout().contains("pod/applied-pod created"), result::toString);
+    assertTrue(result.output().contains("configmap/applied-settings created"), result::toString);
+    assertTrue(result.output().contains("pod/applied-pod created"), result::toString);
     assertEquals("demo", client().configMaps().inNamespace("shop").withName("applied-settings").get()
         .getData().get("mode"));
     assertNotNull(client().pods().inNamespace("shop").withName("applied-pod").get());
 
-    Kubectl.Result again = kubectl.run("apply", "-f", manifest.toString());
+    Kubectl.Result again = kubectl.run(KUBECTL_TIMEOUT, "apply", "-f", manifest.toString());
     assertEquals(0, again.exitCode(), again::toString);
-    assertTrue(again.stdout().contains("pod/applied-pod unchanged"), again::toString);
+    assertTrue(again.output().contains("pod/applied-pod unchanged"), again::toString);
   }
 
   @Test
-  void givenSeededPod_whenKubectlLogs_thenTheStartupLinesNameThePod() throws Exception {
+  void givenSeededPod_whenKubectlLogs_thenTheStartupLinesNameThePod() {
     Pod pod = client().pods().inNamespace("shop").list().getItems().get(0);
     String name = pod.getMetadata().getName();
 
-    Kubectl.Result result = kubectl.run("logs", "-n", "shop", name);
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT, "logs", "-n", "shop", name);
 
     assertEquals(0, result.exitCode(), result::toString);
-    List<String> lines = result.stdout().lines().toList();
+    // Merged output: exactly three lines, each one of the pod's log lines (so nothing else was printed).
+    List<String> lines = result.output().lines().toList();
     assertEquals(3, lines.size(), result::toString);
+    assertTrue(lines.stream().allMatch(line -> line.startsWith(name + ": ")), result::toString);
     assertTrue(lines.get(0).contains("in pod shop/" + name + " on node " + pod.getSpec().getNodeName()),
         result::toString);
   }
 
   @Test
-  void givenUnknownPod_whenKubectlLogs_thenItReportsNotFound() throws Exception {
-    Kubectl.Result result = kubectl.run("logs", "-n", "shop", "no-such-pod");
+  void givenUnknownPod_whenKubectlLogs_thenItReportsNotFound() {
+    Kubectl.Result result = kubectl.run(KUBECTL_TIMEOUT, "logs", "-n", "shop", "no-such-pod");
 
     assertEquals(1, result.exitCode(), result::toString);
-    assertTrue(result.stderr().contains("pods \"no-such-pod\" not found"), result::toString);
+    // kubectl's error report (on stderr), carrying the apiserver's NotFound status: not log content.
+    assertTrue(result.output().contains("error from server (NotFound): pods \"no-such-pod\" not found"),
+        result::toString);
   }
 
   @Test
-  void givenSeededPod_whenKubectlLogsFollow_thenLinesKeepArriving() throws Exception {
+  void givenSeededPod_whenKubectlLogsFollow_thenLinesKeepArriving() {
     String name = client().pods().inNamespace("kube-system").list().getItems().get(0).getMetadata().getName();
 
     try (Kubectl.Running logs = kubectl.start("logs", "-f", "-n", "kube-system", name)) {
-      await().atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertTrue(logs.lines().stream().anyMatch(l -> l.endsWith("heartbeat 3")),
-              logs::output));
+      logs.awaitLine(line -> line.endsWith("heartbeat 3"), STREAM_TIMEOUT, "the third heartbeat of " + name);
     }
   }
 
   @Test
-  void givenKubectlWatchingPods_whenAPodIsCreatedThroughFabric8_thenKubectlPrintsIt() throws Exception {
+  void givenKubectlWatchingPods_whenAPodIsCreatedThroughFabric8_thenKubectlPrintsIt() {
     List<String> seeded = client().pods().inNamespace("default").list().getItems().stream()
         .map(pod -> pod.getMetadata().getName()).toList();
 
     try (Kubectl.Running watch = kubectl.start("get", "pods", "-n", "default", "-w", "--no-headers")) {
       // The initial list comes first; the watch that follows starts from its resourceVersion.
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.lines().size() >= seeded.size());
+      // A row of every seeded pod: lines from stderr in the merged output must not count.
+      watch.awaitLines(line -> seeded.stream().anyMatch(name -> line.startsWith(name + " ")), seeded.size(),
+          STREAM_TIMEOUT, "the initial list of " + seeded);
 
       client().pods().inNamespace("default").resource(new PodBuilder()
           .withNewMetadata().withName("late-arrival").endMetadata()
           .withNewSpec().addNewContainer().withName("main").withImage("busybox:1.36").endContainer().endSpec()
           .build()).create();
 
-      await().atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertTrue(watch.lines().stream().anyMatch(line -> line.startsWith("late-arrival")),
-              watch::output));
+      watch.awaitLine(line -> line.startsWith("late-arrival"), STREAM_TIMEOUT,
+          "the pod created after the watch started");
       // Pods already listed are not replayed by the watch, which a plain fabric8 mock would do.
       for (String name : seeded) {
         assertEquals(1, watch.lines().stream().filter(line -> line.startsWith(name + " ")).count(), watch::output);

@@ -1,4 +1,4 @@
-package io.outpost.e2e.support;
+package io.outpost.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
