@@ -34,10 +34,11 @@ import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 import org.mapdb.BTreeMap;
+import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.mapdb.StoreWAL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,14 +89,15 @@ import org.slf4j.LoggerFactory;
  * transaction bodies short and free of network calls.
  *
  * <h2>Files</h2>
- * Next to {@code FILE}: {@code FILE.wal.N} (MapDB's write-ahead log, present between a commit and its
- * checkpoint or after a crash; it belongs to the store and is replayed on open), {@code FILE.lock}
- * (owner pid; emptied on close, never deleted). Do not open, copy or read {@code FILE} from inside the
- * process that has it open: on Linux, closing any descriptor of a file drops the process's lock on
- * it. Copy it from another process, or close the store first.
+ * Next to {@code FILE}: {@code FILE.journal} (the redo journal that makes each commit atomic, see
+ * {@code JournaledVolume}; empty between commits, replayed on open after a crash; it belongs to the
+ * store) and {@code FILE.lock} (owner pid; emptied on close, never deleted). To back up, copy
+ * {@code FILE} while no process has it open, or from another process between commits. Do not open,
+ * copy or read {@code FILE} from inside the process that has it open: on Linux, closing any
+ * descriptor of a file drops the process's locks on it.
  *
  * <h2>Format version 1</h2>
- * A MapDB file (transactions on) with a tree map {@code outpost.meta} (String to String, holding
+ * A MapDB 3.1 {@code StoreWAL} file with a tree map {@code outpost.meta} (String to String, holding
  * {@code format=1}) and a tree map {@code outpost.data} (String to byte[], values stored outside the
  * nodes) whose keys are {@code mapName + '\0' + key} and whose values are a 4-byte big-endian CRC32C
  * of (UTF-8 key bytes, value) followed by the value. MapDB itself has no checksums on records: a
@@ -222,6 +224,8 @@ public final class DurableStore implements AutoCloseable {
                                            boolean resetBadFile) {
         if (!Files.exists(file)) {
             createNew(file);
+        } else {
+            recoverInterruptedCommit(file);
         }
         try {
             return openExisting(file, registryKey, lockFile, options);
@@ -236,24 +240,43 @@ public final class DurableStore implements AutoCloseable {
     }
 
     private static DB makeDb(Path file) {
-        // transactionEnable(): MapDB's write-ahead log. Without it a kill -9 during a write leaves the
-        //   file unopenable ("Header checksum broken"); with it every committed write survives.
-        // Volume: MapDB's default RandomAccessFile volume, deliberately neither fileChannelEnable() nor
+        // What DBMaker.fileDB(file).transactionEnable().fileLockDisable().make() builds, except for the
+        // volumes, which come from JournaledVolume.Factory:
+        // - StoreWAL (MapDB's "transactions"): changes stay in memory until commit, rollback works.
+        //   Without it a kill -9 during a write leaves the file unopenable ("Header checksum broken").
+        // - but StoreWAL alone is NOT crash-safe in MapDB 3.1: it never replays its write-ahead log on
+        //   open, so a kill while commit() copies changes into the main file tears the file (lost
+        //   entries, ArrayIndexOutOfBoundsException). JournaledVolume makes that copy atomic with a
+        //   redo journal (see there); MapDB's own log then only needs to live in memory.
+        // - the main file is read and written through RandomAccessFile, deliberately not FileChannel or
         //   mmap. FileChannel is interruptible: one Thread.interrupt() during a write (an executor's
         //   shutdownNow(), a cancelled request) closes the channel for every thread, and the store
         //   stays dead (VolumeClosed) until reopened; we verified that with MapDB 3.1. mmap turns I/O
         //   errors and a file truncated underneath the mapping into SIGBUS/InternalError that can take
         //   down the JVM, keeps files mapped until GC and needs address space. RandomAccessFile ignores
-        //   interrupts and reports every failure as an IOException; commit still fsyncs
-        //   (FileDescriptor.sync), and the fsync dominates a commit's cost anyway.
-        // fileLockDisable(): FILE.lock (LockFile) is the lock, taken before this runs. MapDB's own lock
-        //   leaks with the file handle when make() fails on a bad file (it does not close it), and the
-        //   leaked lock then makes every later open of that file in this process fail with FileLocked
-        //   until a GC happens to close the handle.
-        return DBMaker.fileDB(file.toFile())
-                .transactionEnable()
-                .fileLockDisable()
-                .make();
+        //   interrupts and reports every failure as an IOException; the commit fsyncs dominate anyway.
+        // - no MapDB file lock (fileLockWait -1): FILE.lock (LockFile) is the lock, taken before this
+        //   runs. MapDB's own lock leaks with the file handle when opening a bad file fails (MapDB does
+        //   not close it), and the leaked lock made every later open of that file in this process fail
+        //   with FileLocked until a GC happened to close the handle.
+        JournaledVolume.Factory volumes = new JournaledVolume.Factory(file);
+        boolean exists = volumes.exists(file.toString());
+        try {
+            StoreWAL store = new StoreWAL(file.toString(), volumes,
+                    -1L,                            // fileLockWait: no MapDB lock
+                    true,                           // isThreadSafe
+                    CC.STORE_DIRECT_CONC_SHIFT,     // concShift, DBMaker's default
+                    CC.PAGE_SIZE,                   // allocateIncrement, DBMaker's default
+                    0L,                             // allocateStartSize
+                    false, false,                   // fileDeleteAfterClose, fileDeleteAfterOpen
+                    false,                          // checksum (StoreWAL does not support it)
+                    true,                           // checksumHeader
+                    false);                         // checksumHeaderBypass
+            return new DB(store, exists, true, DB.class.getClassLoader(), 0);
+        } catch (RuntimeException | Error e) {
+            volumes.closeAll(); // MapDB does not close its volumes when opening fails
+            throw e;
+        }
     }
 
     private static BTreeMap<String, byte[]> dataMap(DB db, boolean create) {
@@ -265,6 +288,27 @@ public final class DurableStore implements AutoCloseable {
     private static BTreeMap<String, String> metaMap(DB db, boolean create) {
         DB.TreeMapMaker<String, String> maker = db.treeMap(META_MAP, Serializer.STRING, Serializer.STRING);
         return create ? maker.create() : maker.open();
+    }
+
+    private static void recoverInterruptedCommit(Path file) {
+        Path journal = JournaledVolume.journalPath(file);
+        try {
+            switch (JournaledVolume.recover(file, journal)) {
+                case REPLAYED -> LOG.info("Store file {}: completed a commit that a crash had interrupted (from {})", file, journal);
+                case DISCARDED_INCOMPLETE -> LOG.info("Store file {}: discarded the incomplete journal {} of a commit"
+                        + " that a crash interrupted before it touched the file", file, journal);
+                case NOTHING -> { }
+            }
+            // Left by MapDB's on-disk log (files written before JournaledVolume, or by plain MapDB).
+            // MapDB 3.1 never reads them back, and ours lives in memory: they are dead weight.
+            for (Path wal : walFiles(file)) {
+                Files.deleteIfExists(wal);
+                LOG.info("Store file {}: removed stale MapDB write-ahead-log file {} (never read by MapDB 3.1)", file, wal);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("Cannot recover store file " + file + " from its journal "
+                    + journal + ": " + e, e));
+        }
     }
 
     /**
@@ -297,6 +341,7 @@ public final class DurableStore implements AutoCloseable {
             for (Path wal : walFiles(temp)) {
                 Files.deleteIfExists(wal); // none after a clean close; never replay them into the real file
             }
+            Files.deleteIfExists(JournaledVolume.journalPath(temp)); // empty after the clean close
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(file.getParent());
         } catch (IOException e) {
@@ -507,6 +552,7 @@ public final class DurableStore implements AutoCloseable {
 
     private static void deleteWithWal(Path file) throws IOException {
         Files.deleteIfExists(file);
+        Files.deleteIfExists(JournaledVolume.journalPath(file));
         for (Path wal : walFiles(file)) {
             Files.deleteIfExists(wal);
         }
@@ -547,7 +593,11 @@ public final class DurableStore implements AutoCloseable {
 
     private static void moveAsideOrphanWal(Path file) {
         try {
-            List<Path> wals = walFiles(file);
+            List<Path> wals = new ArrayList<>(walFiles(file));
+            Path journal = JournaledVolume.journalPath(file);
+            if (Files.exists(journal) && Files.size(journal) > 0) {
+                wals.add(journal);
+            }
             if (wals.isEmpty()) {
                 return;
             }
@@ -555,7 +605,7 @@ public final class DurableStore implements AutoCloseable {
             for (Path wal : wals) {
                 Path target = uniqueSibling(wal, wal.getFileName() + ".orphan-" + stamp);
                 Files.move(wal, target, StandardCopyOption.ATOMIC_MOVE);
-                LOG.warn("Store file {} is missing but its write-ahead log {} exists; moved the log aside to {}"
+                LOG.warn("Store file {} is missing but its log {} exists; moved the log aside to {}"
                         + " so it cannot be replayed into the new empty store", file, wal, target);
             }
         } catch (IOException e) {
@@ -571,7 +621,7 @@ public final class DurableStore implements AutoCloseable {
         return candidate;
     }
 
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {

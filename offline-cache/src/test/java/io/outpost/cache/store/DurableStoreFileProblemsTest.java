@@ -296,21 +296,29 @@ class DurableStoreFileProblemsTest {
     }
 
     @Test
-    void givenADamagedFileWithAWriteAheadLog_whenOpenOrReset_thenTheLogMovesAsideWithItAndIsNotReplayedIntoTheNewStore()
-            throws Exception {
+    void givenStaleMapDbWriteAheadLogFiles_whenOpened_thenTheyAreRemovedAndNeverReplayed() throws Exception {
         createStoreWithData();
-        Files.write(file, Damage.TRUNCATED_TO_20_BYTES.apply(Files.readAllBytes(file)));
-        Files.write(dir.resolve("hub.db.wal.0"), new byte[]{1, 2, 3, 4});
+        Files.write(dir.resolve("hub.db.wal.0"), new byte[]{1, 2, 3, 4}); // e.g. from plain MapDB or an older build
+        Files.write(dir.resolve("hub.db.wal.1"), new byte[0]);
 
-        try (DurableStore store = DurableStore.openOrReset(file)) {
-            assertEquals(0, store.map("clusters").size());
+        try (DurableStore store = DurableStore.open(file)) {
+            assertEquals(300, store.map("clusters").size());
+            assertArrayEquals(markerValue(), store.map("tokens").get("marker").orElseThrow());
         }
+        assertEquals(List.of(), filesStartingWith("hub.db.wal"));
+        assertEquals(List.of(), warnings());
+    }
 
-        List<Path> moved = filesStartingWith("hub.db.corrupt-");
-        assertEquals(2, moved.size(), "moved files: " + moved);
-        assertEquals(moved.get(0).getFileName() + ".wal.0", moved.get(1).getFileName().toString());
-        assertTrue(warnings().get(0).contains("1 write-ahead-log file"), warnings().toString());
-        assertFalse(Files.exists(dir.resolve("hub.db.wal.0")) && Files.size(dir.resolve("hub.db.wal.0")) == 4);
+    @Test
+    void givenACompleteJournalNextToAMissingStoreFile_whenOpened_thenItIsMovedAsideInsteadOfReplayedIntoANewStore()
+            throws Exception {
+        Files.write(JournaledVolume.journalPath(file), new byte[]{9, 9, 9});
+
+        try (DurableStore store = DurableStore.open(file)) {
+            assertEquals(0, store.map("m").size());
+        }
+        assertEquals(1, filesStartingWith("hub.db.journal.orphan-").size());
+        assertEquals(1, warnings().size(), warnings().toString());
     }
 
     @Test
@@ -320,7 +328,7 @@ class DurableStoreFileProblemsTest {
             assertEquals(300, store.map("clusters").size());
             assertArrayEquals(markerValue(), store.map("tokens").get("marker").orElseThrow());
         }
-        assertEquals(List.of(file, dir.resolve("hub.db.lock")), filesStartingWith("hub.db"));
+        assertEquals(List.of(file, dir.resolve("hub.db.journal"), dir.resolve("hub.db.lock")), filesStartingWith("hub.db"));
         assertEquals(List.of(), warnings());
     }
 

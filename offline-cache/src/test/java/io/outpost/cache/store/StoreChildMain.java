@@ -14,6 +14,10 @@ import java.nio.file.Path;
  *       transactions, printing {@code COMMITTED key} after each commit has returned.</li>
  *   <li>{@code hold FILE}: opens the store, prints {@code READY}, keeps it open until stdin closes.</li>
  *   <li>{@code probe FILE}: tries to open the store once and prints {@code OPENED} or {@code LOCKED message}.</li>
+ *   <li>{@code torn FILE POINT N}: commits {@code base-0..49} (printing them), then runs a transaction
+ *       (adds {@code tx-0..29}, rewrites {@code base-0}, removes {@code base-1}) and halts the JVM when its
+ *       commit reaches {@link JournaledVolume.CrashPoint} {@code POINT} with {@code N} pages applied,
+ *       printing {@code HALTING} first; prints {@code COMPLETED} if that point never came.</li>
  * </ul>
  */
 public final class StoreChildMain {
@@ -39,6 +43,7 @@ public final class StoreChildMain {
             case "writer" -> write(file, args[2], out);
             case "hold" -> hold(file, out);
             case "probe" -> probe(file, out);
+            case "torn" -> torn(file, args[2], Integer.parseInt(args[3]), out);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -85,6 +90,32 @@ public final class StoreChildMain {
             }
         }
         out.println("CLOSED");
+        out.flush();
+    }
+
+    private static void torn(Path file, String point, int pagesApplied, PrintStream out) {
+        DurableStore store = DurableStore.open(file);
+        DurableMap map = store.map("torn");
+        for (int i = 0; i < 50; i++) {
+            map.put("base-" + i, valueFor("base-" + i));
+            out.println("COMMITTED base-" + i);
+        }
+        out.flush();
+        JournaledVolume.crashPoint = (reached, applied) -> {
+            if (reached.equals(point) && applied == pagesApplied) {
+                out.println("HALTING at " + reached + " " + applied);
+                out.flush();
+                Runtime.getRuntime().halt(137); // like kill -9: no shutdown hooks, no close
+            }
+        };
+        store.transaction(() -> {
+            for (int i = 0; i < 30; i++) {
+                map.put("tx-" + i, valueFor("tx-" + i));
+            }
+            map.put("base-0", valueFor("rewritten"));
+            map.remove("base-1");
+        });
+        out.println("COMPLETED");
         out.flush();
     }
 
