@@ -37,6 +37,9 @@ public class AgentFactory {
     Config config = settings.getKubeconfig() != null
         ? Config.fromKubeconfig(settings.getKubeconfig().toFile())
         : Config.autoConfigure(null);
+    // A proxy must not retry on its own: the user's client decides, and a retried write could
+    // be applied twice (or be resent with an already consumed body).
+    config.setRequestRetryBackoffLimit(0);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 

@@ -142,7 +142,7 @@ public final class Hub implements AutoCloseable {
     }
 
     public Builder heartbeatInterval(Duration interval) {
-      return property("heartbeat-interval", interval.toMillis() + "ms");
+      return property("heartbeat-interval", interval);
     }
 
     /** Any other {@code outpost.hub.*} setting, by its name below the prefix. */

@@ -69,7 +69,7 @@ public final class HubCommand implements Callable<Integer> {
         .tunnelPort(tunnelPort)
         .advertiseHosts(advertiseHosts)
         .heartbeatInterval(Durations.parse(heartbeatInterval))
-        .property("client-cert-validity", Durations.parse(clientCertValidity).toMillis() + "ms")
+        .property("client-cert-validity", Durations.parse(clientCertValidity))
         .property("max-concurrent-exchanges", maxConcurrentExchanges)
         .property("max-message-bytes", maxMessageBytes)
         .property("max-request-body-bytes", maxRequestBodyBytes)

@@ -35,7 +35,7 @@ final class HubConnection {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(hub.replaceAll("/+$", "") + path))
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token)
-        .header("Accept", "application/json");
+        .header("Accept", "application/json, application/yaml");
     if (jsonBody != null) {
       request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
     } else {

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Outpost launcher of the distribution tarball (installed as bin/outpost by deploy/dist/make-dist.sh).
+#   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters   (--help on each)
+# Java: $OUTPOST_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH (17 or newer).
+# JVM options: $OUTPOST_JAVA_OPTS (split on spaces), e.g. "-Xmx512m -XX:+ExitOnOutOfMemoryError".
+# Log level of io.outpost.*: $OUTPOST_LOG (default INFO); logs go to standard error.
+set -eu
+
+# Find the distribution's home even through symlinks (/usr/local/bin/outpost -> /opt/outpost/bin/outpost).
+self=$0
+while [ -h "$self" ]; do
+  link=$(readlink "$self")
+  case "$link" in
+    /*) self=$link ;;
+    *) self=$(dirname "$self")/$link ;;
+  esac
+done
+home=$(cd "$(dirname "$self")/.." && pwd -P)
+
+usage() {
+  cat <<'USAGE'
+usage: outpost COMMAND [--help]
+  hub                         run the hub
+  agent join|run              join this cluster to a hub / run a joined agent
+  kubeconfig                  fetch a kubeconfig with one context per member cluster
+  token create|list|revoke    bootstrap tokens
+  clusters [get|label|delete] the cluster registry
+  version                     print the distribution's version
+USAGE
+}
+
+cmd=${1:-}
+case "$cmd" in
+  hub|kubeconfig|token|clusters) app=hub; main=io.outpost.hub.cli.HubMain ;;
+  agent) app=agent; main=io.outpost.agent.cli.AgentMain ;;
+  version|--version|-V) cat "$home/VERSION"; exit 0 ;;
+  ""|-h|--help|help) usage; exit 0 ;;
+  *) echo "outpost: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;
+esac
+
+# Each program gets exactly its own runtime classpath (lib/hub.classpath, lib/agent.classpath: one jar
+# name a line, all in lib/): the hub and the agent are separate Micronaut applications, and putting
+# both on one `lib/*` classpath would let each scan the other's beans.
+list="$home/lib/$app.classpath"
+if [ ! -r "$list" ]; then
+  echo "outpost: $list is missing: this distribution is incomplete; unpack outpost-dist.tar.gz again" >&2
+  exit 1
+fi
+cp=""
+while IFS= read -r jar || [ -n "$jar" ]; do
+  [ -n "$jar" ] || continue
+  cp="${cp:+$cp:}$home/lib/$jar"
+done < "$list"
+
+if [ -n "${OUTPOST_JAVA:-}" ]; then
+  java=$OUTPOST_JAVA
+elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  java=$JAVA_HOME/bin/java
+else
+  java=java
+fi
+if ! command -v "$java" >/dev/null 2>&1; then
+  echo "outpost: no Java runtime found ('$java'); install Java 17 or newer" \
+    "(Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless; RHEL/Fedora: dnf install -y java-17-openjdk-headless)" \
+    "or set OUTPOST_JAVA to its java binary" >&2
+  exit 1
+fi
+
+# OUTPOST_JAVA_OPTS is split on purpose: it holds several JVM options.
+# shellcheck disable=SC2086
+exec "$java" ${OUTPOST_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
