@@ -130,6 +130,31 @@ class GatewayTest {
   }
 
   @Test
+  void clustersAreRelabelledAndTokensCreatedListedAndRevokedThroughTheRestApi() {
+    HttpResponse<String> relabelled = http.send(http.request("/api/v1/clusters/idc-1/labels")
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"region\":\"cn-north\",\"tier\":\"gold\"}")).build());
+    assertThat(relabelled.statusCode()).isEqualTo(200);
+    assertThat(fleet.hub().registry().get("idc-1").orElseThrow().labels()).containsEntry("tier", "gold");
+
+    HttpResponse<String> created = http.send(http.request("/api/v1/tokens").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"2h\",\"description\":\"rest\"}")).build());
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.body()).contains("\"token\":\"", "\"joinCommand\":\"outpost agent join --hub localhost:");
+    String id = created.body().replaceAll(".*\"id\":\"([a-z0-9]{6})\".*", "$1");
+    String secret = created.body().replaceAll(".*\"token\":\"[a-z0-9]{6}\\.([a-z0-9]{16})\".*", "$1");
+    String listed = http.get("/api/v1/tokens").body();
+    assertThat(listed).contains("\"id\":\"" + id + "\"").doesNotContain(secret);
+
+    assertThat(http.send(http.request("/api/v1/tokens/" + id).DELETE().build()).statusCode()).isEqualTo(204);
+    assertThat(http.get("/api/v1/tokens").body()).doesNotContain("\"id\":\"" + id + "\"");
+    HttpResponse<String> badTtl = http.send(http.request("/api/v1/tokens").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"soon\"}")).build());
+    assertThat(badTtl.statusCode()).isEqualTo(400);
+    assertThat(badTtl.body()).contains("ttl \\\"soon\\\" is not valid");
+  }
+
+  @Test
   void anUnknownClusterAnswers404StatusNamingIt() {
     HttpResponse<String> answer = http.get("/clusters/ghost/k8s/api/v1/pods");
     assertThat(answer.statusCode()).isEqualTo(404);

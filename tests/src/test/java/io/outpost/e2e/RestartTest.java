@@ -38,6 +38,10 @@ class RestartTest {
 
     fleet.stopAgent("edge-1");
     await().atMost(Duration.ofSeconds(5)).until(() -> status("edge-1").equals(ClusterRecord.OFFLINE));
+    var offline = new HubClient(fleet).gatewayGet("edge-1", "/api/v1/pods");
+    assertThat(offline.statusCode()).isEqualTo(503);
+    assertThat(offline.body()).contains("\"reason\":\"ServiceUnavailable\"",
+        "cluster \\\"edge-1\\\" is offline: its agent is not connected");
 
     long start = System.nanoTime();
     fleet.startAgent("edge-1");
