@@ -10,7 +10,7 @@ public final class AgentMain {
 
   @Command(name = "agent", mixinStandardHelpOptions = true,
       description = "The agent: dials the hub, serves the hub's requests against its own cluster's apiserver only.",
-      subcommands = {JoinCommand.class, RunCommand.class})
+      subcommands = {JoinCommand.class, RunCommand.class, NodeProxyCommand.class})
   static final class AgentCommand {}
 
   public static void main(String[] args) {

@@ -1,0 +1,51 @@
+package io.outpost.agent.nodeproxy;
+
+import java.util.Objects;
+
+/**
+ * How the node proxy listens and decides upstream health.
+ *
+ * @param host listen address; default {@value #DEFAULT_HOST} (loopback only: the proxy speaks plain
+ *     HTTP and forwards with the agent's own credentials, so it must not be reachable off the node)
+ * @param port listen port; default {@value #DEFAULT_PORT}; 0 picks a free one
+ * @param health probe interval, timeout and thresholds (see {@link UpstreamHealth.Settings#defaults()})
+ * @param retryAfterSeconds the {@code Retry-After} of writes refused during an outage; default
+ *     {@value #DEFAULT_RETRY_AFTER_SECONDS}
+ * @param maxRecordedBodyBytes GET/LIST answers larger than this are forwarded but not cached;
+ *     default 64 MiB
+ */
+public record NodeProxySettings(String host, int port, UpstreamHealth.Settings health, int retryAfterSeconds,
+                                int maxRecordedBodyBytes) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 10261;
+  public static final int DEFAULT_RETRY_AFTER_SECONDS = 5;
+  public static final int DEFAULT_MAX_RECORDED_BODY_BYTES = 64 << 20;
+
+  public NodeProxySettings {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(health, "health");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+    }
+    if (retryAfterSeconds < 1) {
+      throw new IllegalArgumentException("retryAfterSeconds: " + retryAfterSeconds + " (expected: >= 1)");
+    }
+    if (maxRecordedBodyBytes < 0) {
+      throw new IllegalArgumentException("maxRecordedBodyBytes: " + maxRecordedBodyBytes + " (expected: >= 0)");
+    }
+  }
+
+  public static NodeProxySettings defaults() {
+    return new NodeProxySettings(DEFAULT_HOST, DEFAULT_PORT, UpstreamHealth.Settings.defaults(),
+        DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_MAX_RECORDED_BODY_BYTES);
+  }
+
+  public NodeProxySettings withPort(int port) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes);
+  }
+
+  public NodeProxySettings withHealth(UpstreamHealth.Settings health) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes);
+  }
+}

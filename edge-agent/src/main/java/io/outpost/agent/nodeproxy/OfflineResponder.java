@@ -1,0 +1,187 @@
+package io.outpost.agent.nodeproxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.outpost.cache.objects.CachedObject;
+import io.outpost.cache.objects.ListResult;
+import io.outpost.cache.objects.ListScope;
+import io.outpost.cache.objects.ObjectCache;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers while the API server is unreachable:
+ * <ul>
+ *   <li>GET and LIST from the client's cache, selectors applied, kind and apiVersion added; a LIST
+ *       the cache holds nothing for, or an object it never saw, is a 503 {@code Status}, never an
+ *       empty list (an empty pod list makes a kubelet kill its pods);</li>
+ *   <li>WATCH: 200, held open without events (one BOOKMARK when {@code allowWatchBookmarks=true}
+ *       and a resourceVersion is known) until the API server is healthy again, then ended so the
+ *       client relists;</li>
+ *   <li>writes: 503 with {@code Retry-After}, except the kubelet's heartbeats ({@link KubeletWrites}),
+ *       which are acknowledged and dropped.</li>
+ * </ul>
+ */
+final class OfflineResponder {
+
+  private final ObjectCache cache;
+  private final Kinds kinds;
+  private final UpstreamHealth health;
+  private final NodeProxySettings settings;
+
+  OfflineResponder(ObjectCache cache, Kinds kinds, UpstreamHealth health, NodeProxySettings settings) {
+    this.cache = cache;
+    this.kinds = kinds;
+    this.health = health;
+    this.settings = settings;
+  }
+
+  void serve(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request, byte[] body) {
+    try {
+      switch (request.verb()) {
+        case GET -> get(ctx, keepAlive, client, request);
+        case LIST -> list(ctx, keepAlive, client, request);
+        case WATCH -> holdWatch(ctx, client, request);
+        case WRITE -> write(ctx, keepAlive, client, request, body);
+        case OTHER -> unavailable(ctx, keepAlive, "the proxy does not cache " + request.method()
+            + " requests of this kind");
+      }
+    } catch (RuntimeException | IOException e) {
+      unavailable(ctx, keepAlive, "the node proxy could not read its cache: " + e);
+    }
+  }
+
+  private void get(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request)
+      throws IOException {
+    Optional<CachedObject> object = cache.get(client, request.resource(), request.namespace(), request.name());
+    if (object.isEmpty()) {
+      unavailable(ctx, keepAlive, "no cached copy of " + request.resource() + " "
+          + (request.namespaced() ? request.namespace() + "/" : "") + request.name() + " for client " + client);
+      return;
+    }
+    Responses.json(ctx, keepAlive, 200, Responses.JSON.writeValueAsBytes(withKind(object.get().json(), request)),
+        Map.of());
+  }
+
+  private void list(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request)
+      throws IOException {
+    ListScope scope;
+    try {
+      scope = Recorder.scope(client, request);
+    } catch (IllegalArgumentException e) {
+      unavailable(ctx, keepAlive, "cannot answer this list from the cache: " + e.getMessage());
+      return;
+    }
+    if (!(cache.list(scope) instanceof ListResult.Found found)) {
+      unavailable(ctx, keepAlive, "the cache holds no list of " + scope + "; not answering an empty list");
+      return;
+    }
+    ObjectNode list = Responses.JSON.createObjectNode();
+    list.put("kind", kinds.kindOf(request) + "List");
+    list.put("apiVersion", request.apiVersion());
+    list.putObject("metadata").put("resourceVersion", found.resourceVersion());
+    ArrayNode items = list.putArray("items");
+    for (CachedObject item : found.items()) {
+      items.add(withKind(item.json(), request));
+    }
+    Responses.json(ctx, keepAlive, 200, Responses.JSON.writeValueAsBytes(list), Map.of());
+  }
+
+  private ObjectNode withKind(byte[] json, ApiRequest request) throws IOException {
+    JsonNode node = Responses.JSON.readTree(json);
+    if (!(node instanceof ObjectNode object)) {
+      throw new IOException("a cached " + request.resource() + " entry is not a JSON object");
+    }
+    if (!object.hasNonNull("kind")) {
+      object.put("kind", kinds.kindOf(request));
+    }
+    if (!object.hasNonNull("apiVersion")) {
+      object.put("apiVersion", request.apiVersion());
+    }
+    return object;
+  }
+
+  private void holdWatch(ChannelHandlerContext ctx, String client, ApiRequest request) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.write(head);
+    String rv = request.param("resourceVersion");
+    if ("true".equals(request.param("allowWatchBookmarks"))) {
+      if (rv == null || rv.isEmpty() || rv.equals("0")) {
+        rv = cachedListVersion(client, request);
+      }
+      if (rv != null) {
+        ObjectNode bookmark = Responses.JSON.createObjectNode();
+        bookmark.put("type", "BOOKMARK");
+        ObjectNode object = bookmark.putObject("object");
+        object.put("kind", kinds.kindOf(request));
+        object.put("apiVersion", request.apiVersion());
+        object.putObject("metadata").put("resourceVersion", rv);
+        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(bookmark.toString() + "\n", StandardCharsets.UTF_8)));
+      }
+    }
+    ctx.flush();
+    // End the held watch once the API server is back, so the client relists and watches upstream.
+    long interval = settings.health().probeInterval().toMillis();
+    ScheduledFuture<?>[] tick = new ScheduledFuture<?>[1];
+    tick[0] = ctx.executor().scheduleAtFixedRate(() -> {
+      if (health.isHealthy() && ctx.channel().isActive()) {
+        tick[0].cancel(false);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+      }
+    }, interval, interval, TimeUnit.MILLISECONDS);
+    ctx.channel().closeFuture().addListener(f -> tick[0].cancel(false));
+  }
+
+  private String cachedListVersion(String client, ApiRequest request) {
+    try {
+      return cache.list(Recorder.scope(client, request)) instanceof ListResult.Found found
+          ? found.resourceVersion() : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private void write(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request, byte[] body)
+      throws IOException {
+    Optional<byte[]> ack = KubeletWrites.acknowledge(request, body,
+        () -> cache.get(client, request.resource(), request.namespace(), request.name()).map(CachedObject::json));
+    if (ack.isPresent()) {
+      JsonNode node = Responses.JSON.readTree(ack.get());
+      byte[] answer = node instanceof ObjectNode ? Responses.JSON.writeValueAsBytes(withKind(ack.get(), request))
+          : ack.get();
+      Responses.json(ctx, keepAlive, request.method().equals("POST") ? 201 : 200, answer,
+          Map.of("Warning", "299 - \"outpost node proxy: API server unreachable; this write was acknowledged"
+              + " locally and dropped\""));
+      return;
+    }
+    Responses.status(ctx, keepAlive, 503, "ServiceUnavailable", "the API server is unreachable from this node"
+            + " (outage " + health.outages() + "); " + request.method() + " of " + request.resource()
+            + " was not applied, retry later",
+        Map.of("Retry-After", Integer.toString(settings.retryAfterSeconds())));
+  }
+
+  private void unavailable(ChannelHandlerContext ctx, boolean keepAlive, String why) {
+    Responses.status(ctx, keepAlive, 503, "ServiceUnavailable",
+        "the API server is unreachable from this node and " + why,
+        Map.of("Retry-After", Integer.toString(settings.retryAfterSeconds())));
+  }
+}

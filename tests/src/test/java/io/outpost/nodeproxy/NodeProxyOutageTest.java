@@ -1,0 +1,220 @@
+package io.outpost.nodeproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.outpost.agent.nodeproxy.NodeProxy;
+import io.outpost.agent.nodeproxy.NodeProxySettings;
+import io.outpost.agent.nodeproxy.UpstreamHealth;
+import io.outpost.cache.objects.CacheBudget;
+import io.outpost.cache.objects.DurableObjectCache;
+import io.outpost.cache.objects.ListResult;
+import io.outpost.cache.objects.ListScope;
+import io.outpost.cache.objects.ObjectCache;
+import io.outpost.sandbox.SandboxCluster;
+import io.outpost.sandbox.SandboxSpec;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node proxy in front of a sandbox cluster, the link between them running through a relay the
+ * test can cut: forwarding and recording while online, answers from the MapDB cache while offline,
+ * forwarding again once the link is back.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NodeProxyOutageTest {
+
+  private static final String NODE = "edge-1-node-1";
+  private static final String KUBELET = "kubelet/1.32";
+
+  @TempDir
+  Path dir;
+
+  private SandboxCluster sandbox;
+  private FaultyLink link;
+  private KubernetesClient upstream;
+  private ObjectCache cache;
+  private NodeProxy proxy;
+  private final HttpClient raw = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
+    link = new FaultyLink(sandbox.port());
+    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + link.port())
+        .withOauthToken(SandboxCluster.TOKEN).withHttp2Disable(true).withRequestRetryBackoffLimit(0).build();
+    upstream = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
+    cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults());
+    UpstreamHealth.Settings health = new UpstreamHealth.Settings(Duration.ofMillis(200), Duration.ofMillis(500), 3, 2);
+    proxy = NodeProxy.start(URI.create(config.getMasterUrl()), upstream.getHttpClient(), cache,
+        NodeProxySettings.defaults().withPort(0).withHealth(health));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (cache != null) {
+      cache.close();
+    }
+    if (upstream != null) {
+      upstream.close();
+    }
+    if (link != null) {
+      link.close();
+    }
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  private KubernetesClient kubelet() {
+    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + proxy.port())
+        .withUserAgent(KUBELET).withHttp2Disable(true).withOnlyHttpWatches(true).withRequestRetryBackoffLimit(0)
+        .withNamespace("default").build();
+    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
+        .header("User-Agent", KUBELET).timeout(Duration.ofSeconds(10));
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return raw.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void cacheAllPodsAndGoOffline(KubernetesClient kubelet) {
+    kubelet.pods().inAnyNamespace().list();
+    kubelet.pods().inNamespace("default").withName(firstPodOnNode().getMetadata().getName()).get();
+    link.cut();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !proxy.health().isHealthy());
+  }
+
+  private Pod firstPodOnNode() {
+    return sandbox.client().pods().inNamespace("default").list().getItems().stream()
+        .filter(p -> NODE.equals(p.getSpec().getNodeName())).findFirst().orElseThrow();
+  }
+
+  @Test
+  void givenHealthyUpstream_whenKubeletListsPods_thenTheAnswerIsForwardedAndRecordedForKubelet() {
+    try (KubernetesClient kubelet = kubelet()) {
+      List<Pod> pods = kubelet.pods().inAnyNamespace().list().getItems();
+
+      assertThat(pods).hasSize(sandbox.client().pods().inAnyNamespace().list().getItems().size()).isNotEmpty();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(cache.list(ListScope.of("kubelet", "/v1/pods", ObjectCache.ALL_NAMESPACES)))
+              .isInstanceOfSatisfying(ListResult.Found.class, found -> assertThat(found.items()).hasSize(pods.size())));
+    }
+  }
+
+  @Test
+  void givenCachedFullList_whenLinkIsCut_thenAFreshKubeletListsItsNodesPodsAndGetsAPodFromCache() {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+    try (KubernetesClient fresh = kubelet()) {
+      List<Pod> mine = fresh.pods().inAnyNamespace().withField("spec.nodeName", NODE).list().getItems();
+
+      assertThat(mine).isNotEmpty().allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo(NODE));
+      assertThat(mine).allSatisfy(p -> assertThat(p.getKind()).isEqualTo("Pod"));
+      Pod one = fresh.pods().inNamespace("default").withName(firstPodOnNode().getMetadata().getName()).get();
+      assertThat(one).isNotNull();
+    }
+  }
+
+  @Test
+  void givenOutage_whenListNeverSeenOrWriteIsSent_thenBoth503AndWriteCarriesRetryAfter() throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+    HttpResponse<String> neverListed = send("GET", "/api/v1/namespaces/shop/configmaps", null);
+    HttpResponse<String> write = send("POST", "/api/v1/namespaces/default/configmaps",
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}}");
+
+    assertThat(neverListed.statusCode()).isEqualTo(503);
+    assertThat(neverListed.body()).contains("\"kind\":\"Status\"").doesNotContain("\"items\"");
+    assertThat(write.statusCode()).isEqualTo(503);
+    assertThat(write.headers().firstValue("Retry-After")).isPresent();
+    assertThat(write.body()).contains("unreachable");
+    try (KubernetesClient fresh = kubelet()) {
+      assertThatThrownBy(() -> fresh.configMaps().inNamespace("shop").list())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+    }
+  }
+
+  @Test
+  void givenOutage_whenKubeletRenewsItsLease_thenItIsAcknowledgedWith200() throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+    String lease = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"" + NODE
+        + "\",\"namespace\":\"kube-node-lease\",\"resourceVersion\":\"7\"},\"spec\":{\"holderIdentity\":\"" + NODE
+        + "\"}}";
+
+    HttpResponse<String> renewed = send("PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/"
+        + NODE, lease);
+
+    assertThat(renewed.statusCode()).isEqualTo(200);
+    assertThat(renewed.body()).contains("\"holderIdentity\":\"" + NODE + "\"");
+  }
+
+  @Test
+  void givenOutage_whenKubeletWatches_thenWatchIsHeldOpenAndEndsOnceLinkIsBackAndForwardingResumes()
+      throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+    HttpRequest watchRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+            + "/api/v1/pods?watch=true&allowWatchBookmarks=true"))
+        .header("User-Agent", KUBELET).build();
+    HttpResponse<InputStream> watch = raw.send(watchRequest, HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(watch.statusCode()).isEqualTo(200);
+    BufferedReader events = new BufferedReader(new InputStreamReader(watch.body(), StandardCharsets.UTF_8));
+    assertThat(events.readLine()).contains("\"type\":\"BOOKMARK\"");
+    CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> {
+      try {
+        return String.valueOf(events.readLine());
+      } catch (java.io.IOException e) {
+        return "closed: " + e;
+      }
+    });
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !next.isDone());
+
+    link.restore();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.health().isHealthy());
+    assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("null");
+    HttpResponse<String> forwarded = send("GET", "/api/v1/namespaces/shop/configmaps", null);
+    assertThat(forwarded.statusCode()).isEqualTo(200);
+    assertThat(forwarded.body()).contains("\"items\"").doesNotContain("\"kind\":\"Status\"");
+  }
+}
