@@ -172,6 +172,24 @@ class NodeProxyOutageTest {
   }
 
   @Test
+  void givenOutage_whenKubeletGetsAnObjectItNeverSaw_thenA503StatusNamesItAndNoObjectIsInvented() throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+
+    HttpResponse<String> unknown = send("GET", "/api/v1/namespaces/default/pods/never-seen", null);
+
+    assertThat(unknown.statusCode()).isEqualTo(503);
+    assertThat(unknown.headers().firstValue("Retry-After")).isPresent();
+    assertThat(unknown.body()).contains("\"kind\":\"Status\"").contains("never-seen")
+        .doesNotContain("\"kind\":\"Pod\"");
+    try (KubernetesClient fresh = kubelet()) {
+      assertThatThrownBy(() -> fresh.pods().inNamespace("default").withName("never-seen").get())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(503));
+    }
+  }
+
+  @Test
   void givenOutage_whenKubeletRenewsItsLease_thenItIsAcknowledgedWith200() throws Exception {
     try (KubernetesClient online = kubelet()) {
       cacheAllPodsAndGoOffline(online);
@@ -188,7 +206,7 @@ class NodeProxyOutageTest {
   }
 
   @Test
-  void givenOutage_whenKubeletWatches_thenWatchIsHeldOpenAndEndsOnceLinkIsBackAndForwardingResumes()
+  void givenOutage_whenKubeletWatches_thenWatchIsHeldOpenAndEndsWith410ExpiredOnceLinkIsBackAndForwardingResumes()
       throws Exception {
     try (KubernetesClient online = kubelet()) {
       cacheAllPodsAndGoOffline(online);
@@ -212,7 +230,9 @@ class NodeProxyOutageTest {
     link.restore();
 
     await().atMost(Duration.ofSeconds(10)).until(() -> proxy.health().isHealthy());
-    assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("null");
+    assertThat(next.get(10, TimeUnit.SECONDS)).contains("\"type\":\"ERROR\"").contains("\"code\":410")
+        .contains("\"reason\":\"Expired\"");
+    assertThat(events.readLine()).isNull();
     HttpResponse<String> forwarded = send("GET", "/api/v1/namespaces/shop/configmaps", null);
     assertThat(forwarded.statusCode()).isEqualTo(200);
     assertThat(forwarded.body()).contains("\"items\"").doesNotContain("\"kind\":\"Status\"");

@@ -48,6 +48,20 @@ public final class NodeProxyCommand implements Callable<Integer> {
     NodeProxySettings settings = new NodeProxySettings(listen.substring(0, colon),
         Integer.parseInt(listen.substring(colon + 1)), NodeProxySettings.defaults().health(),
         NodeProxySettings.DEFAULT_RETRY_AFTER_SECONDS, NodeProxySettings.DEFAULT_MAX_RECORDED_BODY_BYTES);
+    try {
+      return serve(settings);
+    } catch (RuntimeException e) {
+      // The innermost message is the one written for the operator (a bad data dir, a locked cache).
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      System.err.println("error: " + (e.getMessage() != null ? e.getMessage() : root.getMessage()));
+      return 1;
+    }
+  }
+
+  private int serve(NodeProxySettings settings) throws InterruptedException {
     Config config = kubeconfig != null ? Config.fromKubeconfig(kubeconfig.toFile()) : Config.autoConfigure(null);
     // A proxy must not retry on its own; its clients do.
     config.setRequestRetryBackoffLimit(0);

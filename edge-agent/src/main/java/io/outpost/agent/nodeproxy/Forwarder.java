@@ -53,8 +53,11 @@ final class Forwarder {
   private final Recorder recorder;
   private final UpstreamHealth health;
   private final int maxRecordedBodyBytes;
+  private final DiscoveryCache discovery;
 
-  Forwarder(URI apiserver, HttpClient http, Recorder recorder, UpstreamHealth health, int maxRecordedBodyBytes) {
+  Forwarder(URI apiserver, HttpClient http, Recorder recorder, UpstreamHealth health, int maxRecordedBodyBytes,
+            DiscoveryCache discovery) {
+    this.discovery = discovery;
     this.apiserver = apiserver;
     this.http = http;
     this.recorder = recorder;
@@ -83,8 +86,11 @@ final class Forwarder {
           (long) body.length);
     }
     Recorder.WatchTap tap = request.verb() == ApiRequest.Verb.WATCH ? recorder.watchTap(client, request) : null;
+    String path = new io.netty.handler.codec.http.QueryStringDecoder(in.uri()).path();
+    String discoveryKey = DiscoveryCache.isDiscovery(in.method().name(), path) ? DiscoveryCache.key(path, accept)
+        : null;
     ByteArrayOutputStream whole = request.verb() == ApiRequest.Verb.GET || request.verb() == ApiRequest.Verb.LIST
-        ? new ByteArrayOutputStream() : null;
+        || discoveryKey != null ? new ByteArrayOutputStream() : null;
     boolean[] tooBig = new boolean[1];
     http.consumeBytes(out.build(), (List<ByteBuffer> buffers, AsyncBody asyncBody) -> {
       byte[] bytes = concat(buffers);
@@ -119,12 +125,13 @@ final class Forwarder {
         }
         return;
       }
-      respond(ctx, keepAlive, client, request, response, whole, tooBig);
+      respond(ctx, keepAlive, client, request, response, whole, tooBig, discoveryKey);
     });
   }
 
   private void respond(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request,
-                       HttpResponse<AsyncBody> response, ByteArrayOutputStream whole, boolean[] tooBig) {
+                       HttpResponse<AsyncBody> response, ByteArrayOutputStream whole, boolean[] tooBig,
+                       String discoveryKey) {
     AsyncBody body = response.body();
     ctx.channel().closeFuture().addListener(f -> body.cancel());
     DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
@@ -149,7 +156,9 @@ final class Forwarder {
       if (!keepAlive) {
         last.addListener(ChannelFutureListener.CLOSE);
       }
-      if (whole != null && !tooBig[0]) {
+      if (discoveryKey != null && !tooBig[0] && response.code() == 200) {
+        discovery.put(discoveryKey, response.header("Content-Type"), whole.toByteArray());
+      } else if (whole != null && !tooBig[0]) {
         recorder.recordAnswer(client, request, response.code(), whole.toByteArray());
       }
     });

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * below the API server URL) and records GET/LIST/WATCH answers in the {@link ObjectCache} per
  * client identity ({@link ClientIdentity}). While it is not ({@link UpstreamHealth}), the proxy
  * answers from the cache ({@link OfflineResponder}). A read whose forwarding fails to connect is
- * answered from the cache straight away, before the health checker has made up its mind.
+ * answered from the cache straight away, before the health checker has made up its mind. API
+ * discovery answers are kept in memory ({@link DiscoveryCache}) and served while offline too.
  *
  * <pre>{@code
  * try (ObjectCache cache = DurableObjectCache.open(dataDir.resolve("objects.db"), CacheBudget.defaults());
@@ -60,6 +61,7 @@ public final class NodeProxy implements AutoCloseable {
   private final UpstreamHealth health;
   private final Forwarder forwarder;
   private final OfflineResponder offline;
+  private final DiscoveryCache discovery = new DiscoveryCache();
   private final EventLoopGroup group;
   private final Channel server;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,7 +72,7 @@ public final class NodeProxy implements AutoCloseable {
     Kinds kinds = new Kinds();
     this.health = new UpstreamHealth(settings.health(), () -> probe(http, apiserver, settings));
     this.forwarder = new Forwarder(apiserver, http, new Recorder(cache, kinds), health,
-        settings.maxRecordedBodyBytes());
+        settings.maxRecordedBodyBytes(), discovery);
     this.offline = new OfflineResponder(cache, kinds, health, settings);
     this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {
@@ -161,11 +163,22 @@ public final class NodeProxy implements AutoCloseable {
       String client = ClientIdentity.fromUserAgent(in.headers().get(HttpHeaderNames.USER_AGENT));
       ApiRequest request = ApiRequest.parse(in.method().name(), uri.path(), uri.parameters());
       byte[] body = ByteBufUtil.getBytes(in.content());
+      // Discovery is cached too: a kubectl with an empty --cache-dir cannot resolve "pods" without it.
+      String discoveryKey = DiscoveryCache.isDiscovery(in.method().name(), uri.path())
+          ? DiscoveryCache.key(uri.path(), in.headers().get(HttpHeaderNames.ACCEPT)) : null;
+      Runnable fromCache = () -> {
+        var known = discoveryKey != null ? discovery.get(discoveryKey) : java.util.Optional.<DiscoveryCache.Answer>empty();
+        if (known.isPresent()) {
+          Responses.json(ctx, keepAlive, 200, known.get().body(),
+              Map.of(HttpHeaderNames.CONTENT_TYPE.toString(), known.get().contentType()));
+        } else {
+          offline.serve(ctx, keepAlive, client, request, body);
+        }
+      };
       if (health.isHealthy()) {
-        forwarder.forward(ctx, in, target, keepAlive, client, request, body,
-            why -> offline.serve(ctx, keepAlive, client, request, body));
+        forwarder.forward(ctx, in, target, keepAlive, client, request, body, why -> fromCache.run());
       } else {
-        offline.serve(ctx, keepAlive, client, request, body);
+        fromCache.run();
       }
     }
 

@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  *       the cache holds nothing for, or an object it never saw, is a 503 {@code Status}, never an
  *       empty list (an empty pod list makes a kubelet kill its pods);</li>
  *   <li>WATCH: 200, held open without events (one BOOKMARK when {@code allowWatchBookmarks=true}
- *       and a resourceVersion is known) until the API server is healthy again, then ended so the
- *       client relists;</li>
+ *       and a resourceVersion is known) until the API server is healthy again, then ended with an
+ *       ERROR event {@code 410 Expired} so the client relists (and the relist refreshes the cache);</li>
  *   <li>writes: 503 with {@code Retry-After}, except the kubelet's heartbeats ({@link KubeletWrites}),
  *       which are acknowledged and dropped.</li>
  * </ul>
@@ -139,16 +139,33 @@ final class OfflineResponder {
       }
     }
     ctx.flush();
-    // End the held watch once the API server is back, so the client relists and watches upstream.
+    // End the held watch once the API server is back with a 410 Gone event: a watch that merely
+    // ends is resumed from its last resourceVersion (client-go and fabric8 both do), which does not
+    // refresh the cached list; "Expired" makes the client relist, so the relist is recorded and
+    // objects deleted during the outage leave the cache.
     long interval = settings.health().probeInterval().toMillis();
     ScheduledFuture<?>[] tick = new ScheduledFuture<?>[1];
     tick[0] = ctx.executor().scheduleAtFixedRate(() -> {
       if (health.isHealthy() && ctx.channel().isActive()) {
         tick[0].cancel(false);
+        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(expiredEvent())));
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
       }
     }, interval, interval, TimeUnit.MILLISECONDS);
     ctx.channel().closeFuture().addListener(f -> tick[0].cancel(false));
+  }
+
+  private static byte[] expiredEvent() {
+    ObjectNode event = Responses.JSON.createObjectNode();
+    event.put("type", "ERROR");
+    try {
+      event.set("object", Responses.JSON.readTree(Responses.statusJson(410, "Expired",
+          "the API server is reachable again after an outage; this watch was served by the node proxy from its"
+              + " cache, relist to catch up")));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return (event + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private String cachedListVersion(String client, ApiRequest request) {

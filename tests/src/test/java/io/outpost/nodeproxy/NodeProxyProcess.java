@@ -1,0 +1,142 @@
+package io.outpost.nodeproxy;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * {@code outpost agent node-proxy} in a JVM of its own, on this JVM's class path, so that a test
+ * can kill it with SIGKILL. Its stdout and stderr go to files next to the data directory; the
+ * listening port is read from the {@code node-proxy: http://HOST:PORT -> UPSTREAM} line.
+ */
+final class NodeProxyProcess implements AutoCloseable {
+
+  private static final Pattern READY = Pattern.compile("node-proxy: http://127\\.0\\.0\\.1:(\\d+) -> ");
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+  private int port = -1;
+
+  private NodeProxyProcess(Process process, Path stdout, Path stderr) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** Starts the CLI; call {@link #awaitListening(Duration)} or {@link #awaitExit(Duration)} next. */
+  static NodeProxyProcess launch(Path kubeconfig, Path dataDir, Path logDir) {
+    int run = RUNS.incrementAndGet();
+    Path out = logDir.resolve("node-proxy-" + run + ".out");
+    Path err = logDir.resolve("node-proxy-" + run + ".err");
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "io.outpost.agent.cli.AgentMain", "agent", "node-proxy", "--kubeconfig", kubeconfig.toString(),
+        "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString());
+    try {
+      Files.createDirectories(logDir);
+      ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      builder.environment().remove("KUBECONFIG");
+      return new NodeProxyProcess(builder.start(), out, err);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
+    }
+  }
+
+  /** Starts the CLI and waits until it prints where it listens. */
+  static NodeProxyProcess start(Path kubeconfig, Path dataDir, Path logDir) {
+    NodeProxyProcess proxy = launch(kubeconfig, dataDir, logDir);
+    try {
+      proxy.awaitListening(Duration.ofSeconds(20));
+      return proxy;
+    } catch (RuntimeException | Error e) {
+      proxy.close();
+      throw e;
+    }
+  }
+
+  void awaitListening(Duration timeout) {
+    try {
+      await("node-proxy prints where it listens").atMost(timeout).pollInterval(Duration.ofMillis(50))
+          .until(() -> readyPort().isPresent() || !process.isAlive());
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("node-proxy did not start within " + timeout.toSeconds() + " s\n" + output(), e);
+    }
+    port = readyPort().orElseThrow(() -> new AssertionError("node-proxy exited " + process.exitValue()
+        + " before listening\n" + output()));
+  }
+
+  /** Waits for the process to end by itself; returns its exit code. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("node-proxy still running after " + timeout.toSeconds() + " s\n" + output());
+    }
+    return process.exitValue();
+  }
+
+  private Optional<Integer> readyPort() {
+    Matcher m = READY.matcher(read(stdout));
+    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+  }
+
+  int port() {
+    return port;
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  String stdout() {
+    return read(stdout);
+  }
+
+  String stderr() {
+    return read(stderr);
+  }
+
+  /** Both streams, for failure messages. */
+  String output() {
+    return "--- stdout\n" + stdout() + "--- stderr\n" + stderr();
+  }
+
+  /** SIGKILL: no shutdown hook runs, the cache is not closed. */
+  void killHard() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("node-proxy pid " + process.pid() + " survived SIGKILL for 10 s");
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
