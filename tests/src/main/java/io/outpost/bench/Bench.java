@@ -46,8 +46,26 @@ final class Bench {
   static void quietLogs() {
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
       logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+      // A logback.xml may set io.outpost to INFO: a line per connecting agent, a thousand of them.
+      logback.getLogger("io.outpost").setLevel(Level.WARN);
     }
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+  }
+
+  /**
+   * Runs a harness's main body and ends the JVM: a hub or sandbox left behind by a failure holds
+   * non-daemon threads that would otherwise keep a finished benchmark hanging.
+   */
+  static void runAndExit(Op body) {
+    int status = 0;
+    try {
+      body.run();
+    } catch (Throwable t) {
+      t.printStackTrace();
+      status = 1;
+    }
+    System.out.flush();
+    System.exit(status);
   }
 
   /** key=value command line arguments; unknown keys are refused so a typo does not go unnoticed. */
@@ -174,6 +192,22 @@ final class Bench {
       thread.join();
     }
     return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** CPU time this JVM has used so far, all threads: hub, agent, sandbox and client alike when in-process. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** The 1/5/15-minute load averages: on a shared machine, how many others wanted the same cores. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   /** Cores, memory, JVM and OS: the first thing a reader of a benchmark result needs. */
