@@ -149,7 +149,8 @@ public final class GatewayLatencyBenchmark {
       }
 
       System.out.println("Latency per GET in ms; req/s is closed-loop throughput; cpu ms/req is this JVM's CPU"
-          + " time (client + hub + agent + sandbox) per request (" + rounds + " alternating rounds):\n");
+          + " time (client + hub + agent + sandbox) per request (" + rounds + " alternating rounds); at 1 client it"
+          + " also counts idle pools spinning between requests, so compare CPU cost at 64:\n");
       System.out.println(Bench.table(List.of("clients", "path", "requests", "p50", "p90", "p99", "max", "req/s",
           "cpu ms/req", "errors"), rows));
       System.out.println("Overhead of hub + tunnel (hub − direct), ms:\n");

@@ -71,7 +71,8 @@ public final class Fleet implements AutoCloseable {
         fleet.addMember(member);
       }
       return fleet;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever went wrong, leave no hub, sandbox or agent running behind the caller's back.
       fleet.close();
       throw e;
     }

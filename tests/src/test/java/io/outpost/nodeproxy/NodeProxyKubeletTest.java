@@ -5,21 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.outpost.agent.nodeproxy.NodeProxy;
-import io.outpost.agent.nodeproxy.NodeProxySettings;
-import io.outpost.agent.nodeproxy.UpstreamHealth;
-import io.outpost.cache.objects.CacheBudget;
-import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.sandbox.SandboxCluster;
-import io.outpost.sandbox.SandboxSpec;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,45 +42,29 @@ class NodeProxyKubeletTest {
   private ObjectCache cache;
   private NodeProxy proxy;
 
+  private InProcessNodeProxy rig;
+
   @BeforeEach
   void start() throws Exception {
-    sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
-    link = new FaultyLink(sandbox.port());
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + link.port())
-        .withOauthToken(SandboxCluster.TOKEN).withHttp2Disable(true).withRequestRetryBackoffLimit(0).build();
-    upstream = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
-    cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults());
-    UpstreamHealth.Settings health = new UpstreamHealth.Settings(Duration.ofMillis(200), Duration.ofMillis(500), 3, 2);
-    proxy = NodeProxy.start(URI.create(config.getMasterUrl()), upstream.getHttpClient(), cache,
-        NodeProxySettings.defaults().withPort(0).withHealth(health));
+    rig = InProcessNodeProxy.start(dir);
+    sandbox = rig.sandbox;
+    link = rig.link;
+    upstream = rig.upstream;
+    cache = rig.cache;
+    proxy = rig.proxy;
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (cache != null) {
-      cache.close();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
-    if (link != null) {
-      link.close();
-    }
-    if (sandbox != null) {
-      sandbox.close();
+    if (rig != null) {
+      rig.close();
     }
   }
 
   private KubernetesClient kubelet() {
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + proxy.port())
-        .withUserAgent(KUBELET).withHttp2Disable(true).withOnlyHttpWatches(true).withRequestRetryBackoffLimit(0)
-        .withWatchReconnectInterval(200).withNamespace(NS).build();
-    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    return rig.client(KUBELET, NS);
   }
+
 
   private Pod createUpstream(String name) {
     return sandbox.client().pods().inNamespace(NS).resource(new PodBuilder()

@@ -5,22 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.outpost.agent.nodeproxy.NodeProxy;
-import io.outpost.agent.nodeproxy.NodeProxySettings;
-import io.outpost.agent.nodeproxy.UpstreamHealth;
-import io.outpost.cache.objects.CacheBudget;
-import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ListResult;
 import io.outpost.cache.objects.ListScope;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.sandbox.SandboxCluster;
-import io.outpost.sandbox.SandboxSpec;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -61,45 +52,29 @@ class NodeProxyOutageTest {
   private NodeProxy proxy;
   private final HttpClient raw = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+  private InProcessNodeProxy rig;
+
   @BeforeEach
   void start() throws Exception {
-    sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
-    link = new FaultyLink(sandbox.port());
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + link.port())
-        .withOauthToken(SandboxCluster.TOKEN).withHttp2Disable(true).withRequestRetryBackoffLimit(0).build();
-    upstream = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
-    cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults());
-    UpstreamHealth.Settings health = new UpstreamHealth.Settings(Duration.ofMillis(200), Duration.ofMillis(500), 3, 2);
-    proxy = NodeProxy.start(URI.create(config.getMasterUrl()), upstream.getHttpClient(), cache,
-        NodeProxySettings.defaults().withPort(0).withHealth(health));
+    rig = InProcessNodeProxy.start(dir);
+    sandbox = rig.sandbox;
+    link = rig.link;
+    upstream = rig.upstream;
+    cache = rig.cache;
+    proxy = rig.proxy;
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (cache != null) {
-      cache.close();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
-    if (link != null) {
-      link.close();
-    }
-    if (sandbox != null) {
-      sandbox.close();
+    if (rig != null) {
+      rig.close();
     }
   }
 
   private KubernetesClient kubelet() {
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + proxy.port())
-        .withUserAgent(KUBELET).withHttp2Disable(true).withOnlyHttpWatches(true).withRequestRetryBackoffLimit(0)
-        .withNamespace("default").build();
-    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    return rig.client(KUBELET, "default");
   }
+
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
