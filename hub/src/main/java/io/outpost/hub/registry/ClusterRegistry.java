@@ -21,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cluster registry: every member cluster with its identity, labels and last known health.
- * State changes (joined, connected, disconnected, relabelled, deleted) are committed at once;
- * heartbeat details are kept in memory and committed in batches by {@link #flush()}, so a
- * thousand agents heartbeating do not mean a thousand disk syncs every few seconds.
+ * What must survive a crash (joined, certificate rotated, relabelled, deleted) is committed at
+ * once. Liveness (connected, disconnected, heartbeat details) is kept in memory and committed in
+ * batches by {@link #flush()}: a hub that restarts marks every cluster Offline anyway, and a
+ * thousand agents reconnecting must not queue a thousand disk syncs on the tunnel's threads.
  */
 public final class ClusterRegistry implements SessionListener {
 
@@ -105,28 +106,31 @@ public final class ClusterRegistry implements SessionListener {
   @Override
   public void connected(AgentSession session, Hello hello) {
     String now = clock.instant().toString();
-    update(session.clusterName(), r -> summarize(r.withStatus(ClusterRecord.READY, "connected", now),
+    updateLater(session.clusterName(), r -> summarize(r.withStatus(ClusterRecord.READY, "connected", now),
         hello.getAgentVersion(), hello.getSummary(), now));
   }
 
   @Override
   public void heartbeat(AgentSession session, Heartbeat heartbeat) {
     String now = clock.instant().toString();
-    ClusterRecord updated = clusters.computeIfPresent(session.clusterName(),
-        (name, r) -> summarize(r, r.agentVersion(), heartbeat.getSummary(), now));
-    if (updated != null) {
-      dirty.add(updated.name());
-    }
+    updateLater(session.clusterName(), r -> summarize(r, r.agentVersion(), heartbeat.getSummary(), now));
   }
 
   @Override
   public void disconnected(AgentSession session, String reason) {
-    update(session.clusterName(), r -> r.withStatus(ClusterRecord.OFFLINE, reason, null));
+    updateLater(session.clusterName(), r -> r.withStatus(ClusterRecord.OFFLINE, reason, null));
   }
 
   private static ClusterRecord summarize(ClusterRecord r, String agentVersion, ClusterSummary s, String now) {
     return r.withSummary(agentVersion, s.getKubernetesVersion().isEmpty() ? r.kubernetesVersion() : s.getKubernetesVersion(),
         s.getNodeCount(), s.getPodCount(), s.getApiserverError(), now);
+  }
+
+  /** Changes the in-memory record now; the next {@link #flush()} commits it. */
+  private void updateLater(String name, java.util.function.UnaryOperator<ClusterRecord> change) {
+    if (clusters.computeIfPresent(name, (n, r) -> change.apply(r)) != null) {
+      dirty.add(name);
+    }
   }
 
   private ClusterRecord update(String name, java.util.function.UnaryOperator<ClusterRecord> change) {
