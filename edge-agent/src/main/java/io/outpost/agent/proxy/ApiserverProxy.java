@@ -85,9 +85,7 @@ public final class ApiserverProxy implements ExchangeHandler {
       }
     });
     http.consumeBytes(request.build(), (List<ByteBuffer> buffers, AsyncBody asyncBody) -> {
-      for (ByteBuffer buffer : buffers) {
-        exchange.send(buffer);
-      }
+      exchange.send(buffers);
       if (exchange.isReady()) {
         asyncBody.consume();
       } else {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.outpost.tunnel.proto.ResponseHead;
 import io.outpost.tunnel.server.ExchangeListener;
 import io.outpost.tunnel.server.HubExchange;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
@@ -17,7 +18,7 @@ final class ExchangeBridge implements ExchangeListener {
 
   private final CompletableFuture<ResponseHead> head = new CompletableFuture<>();
   private HubExchange exchange;
-  private FluxSink<byte[]> sink;
+  private FluxSink<ByteBuffer> sink;
   private Runnable pendingTerminal;
 
   void bind(HubExchange exchange) {
@@ -28,7 +29,7 @@ final class ExchangeBridge implements ExchangeListener {
     return head;
   }
 
-  Flux<byte[]> body() {
+  Flux<ByteBuffer> body() {
     return Flux.create(s -> {
       // Demand passes through unchanged (an unbounded request stays unbounded); HTTP/2 flow
       // control on the exchange's own stream then bounds what is in flight.
@@ -52,7 +53,7 @@ final class ExchangeBridge implements ExchangeListener {
 
   @Override
   public void onChunk(ByteString chunk) {
-    sinkOrLater(s -> s.next(chunk.toByteArray()));
+    sinkOrLater(s -> s.next(chunk.asReadOnlyByteBuffer()));
   }
 
   @Override
@@ -68,8 +69,8 @@ final class ExchangeBridge implements ExchangeListener {
     }
   }
 
-  private void sinkOrLater(java.util.function.Consumer<FluxSink<byte[]>> signal) {
-    FluxSink<byte[]> s;
+  private void sinkOrLater(java.util.function.Consumer<FluxSink<ByteBuffer>> signal) {
+    FluxSink<ByteBuffer> s;
     synchronized (this) {
       s = sink;
       if (s == null) {

@@ -177,6 +177,6 @@ public class GatewayController {
       }
     }
     ReadBufferFactory buffers = bodies.readBufferFactory();
-    return response.body(bodies.adapt(bridge.body().map(bytes -> buffers.adapt(ByteBuffer.wrap(bytes)))));
+    return response.body(bodies.adapt(bridge.body().map(buffers::adapt)));
   }
 }

@@ -61,11 +61,28 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
   }
 
   /** Sends body bytes, split into chunks that fit any message limit. */
-  public synchronized void send(ByteBuffer data) {
-    while (data.hasRemaining() && !finished) {
-      int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES);
-      ByteString chunk = ByteString.copyFrom(data, n);
-      write(ExchangeFrame.newBuilder().setChunk(chunk).build());
+  public void send(ByteBuffer data) {
+    send(List.of(data));
+  }
+
+  /**
+   * Sends body bytes packed into chunks of up to {@link TunnelLimits#CHUNK_BYTES}: HTTP clients hand
+   * over many small buffers, and one message per buffer costs framing, copies and TLS records.
+   */
+  public synchronized void send(List<ByteBuffer> buffers) {
+    ByteString pending = ByteString.EMPTY;
+    for (ByteBuffer data : buffers) {
+      while (data.hasRemaining() && !finished) {
+        int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES - pending.size());
+        pending = pending.concat(ByteString.copyFrom(data, n));
+        if (pending.size() == TunnelLimits.CHUNK_BYTES) {
+          write(ExchangeFrame.newBuilder().setChunk(pending).build());
+          pending = ByteString.EMPTY;
+        }
+      }
+    }
+    if (!pending.isEmpty()) {
+      write(ExchangeFrame.newBuilder().setChunk(pending).build());
     }
   }
 
