@@ -7,9 +7,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.outpost.agent.nodeproxy.NodeProxy;
-import io.outpost.cache.objects.ObjectCache;
-import io.outpost.sandbox.SandboxCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,22 +33,12 @@ class NodeProxyKubeletTest {
   @TempDir
   Path dir;
 
-  private SandboxCluster sandbox;
-  private FaultyLink link;
-  private KubernetesClient upstream;
-  private ObjectCache cache;
-  private NodeProxy proxy;
 
   private InProcessNodeProxy rig;
 
   @BeforeEach
   void start() throws Exception {
     rig = InProcessNodeProxy.start(dir);
-    sandbox = rig.sandbox;
-    link = rig.link;
-    upstream = rig.upstream;
-    cache = rig.cache;
-    proxy = rig.proxy;
   }
 
   @AfterEach
@@ -67,7 +54,7 @@ class NodeProxyKubeletTest {
 
 
   private Pod createUpstream(String name) {
-    return sandbox.client().pods().inNamespace(NS).resource(new PodBuilder()
+    return rig.sandbox.client().pods().inNamespace(NS).resource(new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(NS).addToLabels("app", name).endMetadata()
         .withNewSpec().withNodeName(NODE).addNewContainer().withName("main").withImage("nginx:1.27").endContainer()
         .endSpec().build()).create();
@@ -78,8 +65,8 @@ class NodeProxyKubeletTest {
   }
 
   private void cutLinkAndAwaitOutage() {
-    link.cut();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !proxy.health().isHealthy());
+    rig.link.cut();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !rig.proxy.health().isHealthy());
   }
 
   @Test
@@ -110,17 +97,17 @@ class NodeProxyKubeletTest {
          SharedIndexInformer<Pod> informer = kubelet.pods().inNamespace(NS).inform()) {
       createUpstream("doomed");
       await().atMost(Duration.ofSeconds(10)).until(() -> informer.getStore().getByKey(NS + "/doomed") != null);
-      await().atMost(Duration.ofSeconds(10)).until(() -> cache.get("kubelet", "/v1/pods", NS, "doomed").isPresent());
+      await().atMost(Duration.ofSeconds(10)).until(() -> rig.cache.get("kubelet", "/v1/pods", NS, "doomed").isPresent());
       cutLinkAndAwaitOutage();
       createUpstream("born-offline");
-      sandbox.client().pods().inNamespace(NS).withName("doomed").delete();
+      rig.sandbox.client().pods().inNamespace(NS).withName("doomed").delete();
 
-      link.restore();
+      rig.link.restore();
 
       await("the pod created during the outage reaches the kubelet's informer").atMost(Duration.ofSeconds(10))
           .until(() -> informer.getStore().getByKey(NS + "/born-offline") != null);
       await("the pod deleted during the outage leaves the cache").atMost(Duration.ofSeconds(10))
-          .until(() -> cache.get("kubelet", "/v1/pods", NS, "doomed").isEmpty());
+          .until(() -> rig.cache.get("kubelet", "/v1/pods", NS, "doomed").isEmpty());
       assertThat(informer.getStore().getByKey(NS + "/doomed")).isNull();
       cutLinkAndAwaitOutage();
       try (KubernetesClient fresh = kubelet()) {

@@ -7,11 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.outpost.agent.nodeproxy.NodeProxy;
 import io.outpost.cache.objects.ListResult;
 import io.outpost.cache.objects.ListScope;
 import io.outpost.cache.objects.ObjectCache;
-import io.outpost.sandbox.SandboxCluster;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -45,11 +43,6 @@ class NodeProxyOutageTest {
   @TempDir
   Path dir;
 
-  private SandboxCluster sandbox;
-  private FaultyLink link;
-  private KubernetesClient upstream;
-  private ObjectCache cache;
-  private NodeProxy proxy;
   private final HttpClient raw = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private InProcessNodeProxy rig;
@@ -57,11 +50,6 @@ class NodeProxyOutageTest {
   @BeforeEach
   void start() throws Exception {
     rig = InProcessNodeProxy.start(dir);
-    sandbox = rig.sandbox;
-    link = rig.link;
-    upstream = rig.upstream;
-    cache = rig.cache;
-    proxy = rig.proxy;
   }
 
   @AfterEach
@@ -77,7 +65,7 @@ class NodeProxyOutageTest {
 
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.proxy.port() + path))
         .header("User-Agent", KUBELET).timeout(Duration.ofSeconds(10));
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body));
@@ -90,12 +78,12 @@ class NodeProxyOutageTest {
   private void cacheAllPodsAndGoOffline(KubernetesClient kubelet) {
     kubelet.pods().inAnyNamespace().list();
     kubelet.pods().inNamespace("default").withName(firstPodOnNode().getMetadata().getName()).get();
-    link.cut();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !proxy.health().isHealthy());
+    rig.link.cut();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !rig.proxy.health().isHealthy());
   }
 
   private Pod firstPodOnNode() {
-    return sandbox.client().pods().inNamespace("default").list().getItems().stream()
+    return rig.sandbox.client().pods().inNamespace("default").list().getItems().stream()
         .filter(p -> NODE.equals(p.getSpec().getNodeName())).findFirst().orElseThrow();
   }
 
@@ -104,9 +92,9 @@ class NodeProxyOutageTest {
     try (KubernetesClient kubelet = kubelet()) {
       List<Pod> pods = kubelet.pods().inAnyNamespace().list().getItems();
 
-      assertThat(pods).hasSize(sandbox.client().pods().inAnyNamespace().list().getItems().size()).isNotEmpty();
+      assertThat(pods).hasSize(rig.sandbox.client().pods().inAnyNamespace().list().getItems().size()).isNotEmpty();
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(cache.list(ListScope.of("kubelet", "/v1/pods", ObjectCache.ALL_NAMESPACES)))
+          assertThat(rig.cache.list(ListScope.of("kubelet", "/v1/pods", ObjectCache.ALL_NAMESPACES)))
               .isInstanceOfSatisfying(ListResult.Found.class, found -> assertThat(found.items()).hasSize(pods.size())));
     }
   }
@@ -186,7 +174,7 @@ class NodeProxyOutageTest {
     try (KubernetesClient online = kubelet()) {
       cacheAllPodsAndGoOffline(online);
     }
-    HttpRequest watchRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+    HttpRequest watchRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.proxy.port()
             + "/api/v1/pods?watch=true&allowWatchBookmarks=true"))
         .header("User-Agent", KUBELET).build();
     HttpResponse<InputStream> watch = raw.send(watchRequest, HttpResponse.BodyHandlers.ofInputStream());
@@ -202,9 +190,9 @@ class NodeProxyOutageTest {
     });
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !next.isDone());
 
-    link.restore();
+    rig.link.restore();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.health().isHealthy());
+    await().atMost(Duration.ofSeconds(10)).until(() -> rig.proxy.health().isHealthy());
     assertThat(next.get(10, TimeUnit.SECONDS)).contains("\"type\":\"ERROR\"").contains("\"code\":410")
         .contains("\"reason\":\"Expired\"");
     assertThat(events.readLine()).isNull();

@@ -12,7 +12,6 @@ import io.outpost.tunnel.proto.JoinRequest;
 import io.outpost.tunnel.proto.JoinResponse;
 import io.outpost.tunnel.server.AgentGatekeeper;
 import io.outpost.tunnel.server.AgentIdentity;
-import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Locale;
@@ -71,7 +70,7 @@ public final class JoinService implements AgentGatekeeper {
     String kind = kindOf(request.getKind());
     store.transaction(() -> {
       tokens.consume(tokenId, name);
-      registry.register(name, kind, request.getLabelsMap(), serial(cert));
+      registry.register(name, kind, request.getLabelsMap(), AgentIdentity.serialOf(cert));
     });
     return JoinResponse.newBuilder()
         .setCertificatePem(Pem.encode(cert))
@@ -87,7 +86,7 @@ public final class JoinService implements AgentGatekeeper {
     } catch (IllegalArgumentException e) {
       throw status(Status.INVALID_ARGUMENT, e.getMessage());
     }
-    registry.rotateSerial(identity.clusterName(), serial(cert));
+    registry.rotateSerial(identity.clusterName(), AgentIdentity.serialOf(cert));
     return Pem.encode(cert);
   }
 
@@ -106,10 +105,6 @@ public final class JoinService implements AgentGatekeeper {
   private static String kindOf(ClusterKind kind) {
     return kind == ClusterKind.CLUSTER_KIND_UNSPECIFIED || kind == ClusterKind.UNRECOGNIZED
         ? "edge" : kind.name().toLowerCase(Locale.ROOT);
-  }
-
-  static String serial(X509Certificate cert) {
-    return cert.getSerialNumber().toString(16);
   }
 
   private static StatusException status(Status status, String description) {

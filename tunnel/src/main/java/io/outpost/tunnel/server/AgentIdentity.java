@@ -1,8 +1,7 @@
 package io.outpost.tunnel.server;
 
-import java.math.BigInteger;
+import io.outpost.tunnel.pki.Certificates;
 import java.security.cert.X509Certificate;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * Who is on the other end of an mTLS call: the cluster name is the client certificate's CN, as
@@ -11,19 +10,11 @@ import javax.security.auth.x500.X500Principal;
 public record AgentIdentity(String clusterName, String serial, X509Certificate certificate) {
 
   static AgentIdentity of(X509Certificate cert) {
-    return new AgentIdentity(commonName(cert.getSubjectX500Principal()), hex(cert.getSerialNumber()), cert);
+    return new AgentIdentity(Certificates.commonName(cert).orElse(""), serialOf(cert), cert);
   }
 
-  private static String commonName(X500Principal subject) {
-    for (String rdn : subject.getName(X500Principal.RFC2253).split(",")) {
-      if (rdn.startsWith("CN=")) {
-        return rdn.substring(3);
-      }
-    }
-    return "";
-  }
-
-  private static String hex(BigInteger serial) {
-    return serial.toString(16);
+  /** The form in which the registry keeps a certificate's serial: lower-case hex. */
+  public static String serialOf(X509Certificate cert) {
+    return cert.getSerialNumber().toString(16);
   }
 }

@@ -61,10 +61,6 @@ public final class HubExchange {
     return clusterName;
   }
 
-  RequestHead head() {
-    return head;
-  }
-
   void attachDeadline(ScheduledFuture<?> deadline) {
     this.attachDeadline = deadline;
   }

@@ -8,11 +8,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.outpost.tunnel.pki.Tls;
 import io.outpost.tunnel.proto.TunnelGrpc;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * Puts the caller's {@link AgentIdentity} into the gRPC context. TLS has already verified any
@@ -35,7 +33,7 @@ final class IdentityInterceptor implements ServerInterceptor {
     if (call.getMethodDescriptor().getFullMethodName().equals(TunnelGrpc.getJoinMethod().getFullMethodName())) {
       return next.startCall(call, headers);
     }
-    X509Certificate cert = peerCertificate(call);
+    X509Certificate cert = Tls.peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)).orElse(null);
     if (cert == null) {
       call.close(Status.UNAUTHENTICATED.withDescription(
           "no client certificate: this agent has not joined; run 'outpost agent join --hub HOST:PORT --token TOKEN --ca-hash sha256:...'"),
@@ -52,16 +50,4 @@ final class IdentityInterceptor implements ServerInterceptor {
     return Contexts.interceptCall(Context.current().withValue(IDENTITY, identity), call, headers, next);
   }
 
-  private static X509Certificate peerCertificate(ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
-    } catch (SSLPeerUnverifiedException ignored) {
-      return null;
-    }
-  }
 }
