@@ -12,6 +12,7 @@ import io.outpost.sandbox.SandboxSpec;
 import io.outpost.tunnel.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 /**
@@ -119,7 +121,30 @@ public final class Fleet implements AutoCloseable {
   /** Stops the hub and starts it again on the same ports and data dir. */
   public void restartHub() {
     hub.close();
-    startHub(httpsPort, tunnelPort);
+    // The same ports again, so agents and kubeconfigs find the hub where they left it. A port the
+    // old server just released can still be held for a moment (a connection closing, or an agent's
+    // outgoing connection that the kernel gave that ephemeral port), so a bind failure is retried.
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (true) {
+      try {
+        startHub(httpsPort, tunnelPort);
+        return;
+      } catch (RuntimeException e) {
+        if (!isBindFailure(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+      }
+    }
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Hub hub() {
