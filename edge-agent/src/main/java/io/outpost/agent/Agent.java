@@ -40,6 +40,11 @@ public final class Agent implements AutoCloseable {
     return context.getBean(TunnelClient.class);
   }
 
+  /** The agent's feature of type {@code type} (devices, delivery, ...). */
+  public <T extends AgentFeature> T feature(Class<T> type) {
+    return context.getBean(type);
+  }
+
   public CertificateRenewer renewer() {
     return context.getBean(CertificateRenewer.class);
   }
@@ -95,6 +100,9 @@ public final class Agent implements AutoCloseable {
       try {
         context.getBean(TunnelClient.class).start();
         context.getBean(CertificateRenewer.class);
+        for (AgentFeature feature : context.getBeansOfType(AgentFeature.class)) {
+          feature.start();
+        }
         return new Agent(context);
       } catch (RuntimeException e) {
         context.close();

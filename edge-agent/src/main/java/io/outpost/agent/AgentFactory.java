@@ -62,13 +62,19 @@ public class AgentFactory {
   }
 
   @Singleton
+  ComponentStatuses components() {
+    return new ComponentStatuses();
+  }
+
+  @Singleton
   @Bean(preDestroy = "close")
   TunnelClient tunnel(AgentSettings settings, AgentIdentityFiles identity, ApiserverProxy proxy,
-      ClusterSummaries summaries) {
+      ClusterSummaries summaries, ComponentStatuses components) {
     AgentIdentityFiles.Identity id = identity.current();
     TunnelClient.Settings tunnel = new TunnelClient.Settings(id.hubHost(), id.hubPort(), settings.tunnelLimits(),
         new Backoff(settings.getBackoffBase(), settings.getBackoffCap(), RandomGenerator.getDefault()),
         Versions.AGENT);
-    return new TunnelClient(tunnel, () -> identity.current().credentials(), proxy, summaries::latest);
+    return new TunnelClient(tunnel, () -> identity.current().credentials(), proxy,
+        () -> summaries.latest().toBuilder().putAllComponents(components.snapshot()).build());
   }
 }

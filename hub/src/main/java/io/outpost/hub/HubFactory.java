@@ -1,5 +1,6 @@
 package io.outpost.hub;
 
+import io.grpc.BindableService;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Wires the hub from its settings, in the order of the design: store → registry and tokens →
@@ -68,9 +70,12 @@ public class HubFactory {
 
   @Singleton
   @Bean(preDestroy = "close")
-  TunnelServer tunnelServer(HubSettings settings, HubPki pki, JoinService join, ClusterRegistry registry) {
+  TunnelServer tunnelServer(HubSettings settings, HubPki pki, JoinService join, ClusterRegistry registry,
+      List<BindableService> features, Clock clock) {
     TunnelServer.Settings tunnel = new TunnelServer.Settings(settings.getTunnelBindHost(), settings.getTunnelPort(),
         settings.tunnelLimits(), settings.getHeartbeatInterval(), Versions.HUB);
-    return new TunnelServer(tunnel, pki.tunnelCredentials(), join, registry).start();
+    // Feature services (devices, delivery) are beans implementing BindableService; agents reach
+    // them over the same mTLS connection as the tunnel.
+    return new TunnelServer(tunnel, pki.tunnelCredentials(), join, registry, features, clock).start();
   }
 }

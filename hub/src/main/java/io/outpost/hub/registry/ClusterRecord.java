@@ -12,6 +12,8 @@ import java.util.Map;
  * @param status Joined (never connected yet), Ready, or Offline
  * @param certificateSerials serials of the client certificates this cluster's agent may use: the
  *     current one and, during a rotation, the previous one
+ * @param components the status of the agent's other parts as it last reported them (for example
+ *     {@code mqtt}); empty until it reports any
  */
 @Serdeable
 public record ClusterRecord(
@@ -27,7 +29,8 @@ public record ClusterRecord(
     @Nullable String lastSeen,
     String joinedAt,
     @Nullable String statusReason,
-    List<String> certificateSerials) {
+    List<String> certificateSerials,
+    @Nullable Map<String, String> components) {
 
   public static final String JOINED = "Joined";
   public static final String READY = "Ready";
@@ -35,21 +38,23 @@ public record ClusterRecord(
 
   ClusterRecord withStatus(String newStatus, String reason, String seen) {
     return new ClusterRecord(name, kind, labels, newStatus, agentVersion, kubernetesVersion, nodeCount,
-        podCount, apiserverError, seen == null ? lastSeen : seen, joinedAt, reason, certificateSerials);
+        podCount, apiserverError, seen == null ? lastSeen : seen, joinedAt, reason, certificateSerials, components);
   }
 
-  ClusterRecord withSummary(String agent, String kube, int nodes, int pods, String apiError, String seen) {
+  ClusterRecord withSummary(String agent, String kube, int nodes, int pods, String apiError, String seen,
+      Map<String, String> reported) {
     return new ClusterRecord(name, kind, labels, status, agent, kube, nodes, pods,
-        apiError == null || apiError.isEmpty() ? null : apiError, seen, joinedAt, statusReason, certificateSerials);
+        apiError == null || apiError.isEmpty() ? null : apiError, seen, joinedAt, statusReason, certificateSerials,
+        Map.copyOf(reported));
   }
 
   ClusterRecord withLabels(Map<String, String> newLabels) {
     return new ClusterRecord(name, kind, Map.copyOf(newLabels), status, agentVersion, kubernetesVersion,
-        nodeCount, podCount, apiserverError, lastSeen, joinedAt, statusReason, certificateSerials);
+        nodeCount, podCount, apiserverError, lastSeen, joinedAt, statusReason, certificateSerials, components);
   }
 
   ClusterRecord withSerials(List<String> serials) {
     return new ClusterRecord(name, kind, labels, status, agentVersion, kubernetesVersion, nodeCount,
-        podCount, apiserverError, lastSeen, joinedAt, statusReason, List.copyOf(serials));
+        podCount, apiserverError, lastSeen, joinedAt, statusReason, List.copyOf(serials), components);
   }
 }

@@ -61,7 +61,8 @@ public final class ClusterRegistry implements SessionListener {
   /** Adds a newly joined cluster; the caller holds the join lock and has checked the name is free. */
   public ClusterRecord register(String name, String kind, Map<String, String> labels, String serial) {
     ClusterRecord record = new ClusterRecord(name, kind, Map.copyOf(labels), ClusterRecord.JOINED, null, null,
-        0, 0, null, null, clock.instant().toString(), "joined; waiting for the agent to connect", List.of(serial));
+        0, 0, null, null, clock.instant().toString(), "joined; waiting for the agent to connect", List.of(serial),
+        Map.of());
     save(record);
     return record;
   }
@@ -123,7 +124,7 @@ public final class ClusterRegistry implements SessionListener {
 
   private static ClusterRecord summarize(ClusterRecord r, String agentVersion, ClusterSummary s, String now) {
     return r.withSummary(agentVersion, s.getKubernetesVersion().isEmpty() ? r.kubernetesVersion() : s.getKubernetesVersion(),
-        s.getNodeCount(), s.getPodCount(), s.getApiserverError(), now);
+        s.getNodeCount(), s.getPodCount(), s.getApiserverError(), now, s.getComponentsMap());
   }
 
   /** Changes the in-memory record now; the next {@link #flush()} commits it. */

@@ -1,5 +1,6 @@
 package io.outpost.tunnel.client;
 
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -14,6 +15,8 @@ import io.outpost.tunnel.proto.HubMessage;
 import io.outpost.tunnel.proto.OpenExchange;
 import io.outpost.tunnel.proto.TunnelGrpc;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,6 +46,17 @@ public final class TunnelClient implements AutoCloseable {
 
   public record Settings(String hubHost, int hubPort, TunnelLimits limits, Backoff backoff, String agentVersion) {}
 
+  /**
+   * Features that talk to the hub over the tunnel's connection (devices, delivery, ...) follow it
+   * here: they open their own streams on {@code channel} when the hub has welcomed the agent, and
+   * stop using it when the link is lost. Called on the tunnel's timer thread: return quickly.
+   */
+  public interface ConnectionListener {
+    void connected(Channel channel);
+
+    void disconnected(String reason);
+  }
+
   private final Settings settings;
   private final Supplier<ChannelCredentials> credentials;
   private final ExchangeHandler handler;
@@ -59,6 +73,7 @@ public final class TunnelClient implements AutoCloseable {
   private StreamObserver<AgentMessage> control;
   private ScheduledFuture<?> heartbeats;
   private boolean started;
+  private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
 
   public TunnelClient(Settings settings, Supplier<ChannelCredentials> credentials, ExchangeHandler handler,
       Supplier<ClusterSummary> summary) {
@@ -67,6 +82,18 @@ public final class TunnelClient implements AutoCloseable {
     this.handler = handler;
     this.summary = summary;
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tunnel-client"));
+  }
+
+  /** Adds a listener; one added while connected hears {@code connected} at once. */
+  public void addListener(ConnectionListener listener) {
+    listeners.add(listener);
+    ManagedChannel current;
+    synchronized (lock) {
+      current = state == State.CONNECTED ? channel : null;
+    }
+    if (current != null) {
+      timer.execute(() -> listener.connected(current));
+    }
   }
 
   /** Starts dialing; idempotent. Returns at once — watch {@link #state()}. */
@@ -123,6 +150,8 @@ public final class TunnelClient implements AutoCloseable {
       attempt = 0;
       long every = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
       heartbeats = timer.scheduleAtFixedRate(() -> heartbeat(gen), every, every, TimeUnit.MILLISECONDS);
+      ManagedChannel current = channel;
+      timer.execute(() -> notifyListeners(gen, l -> l.connected(current)));
     }
     log.info("connected to hub {}:{} as cluster {}", settings.hubHost(), settings.hubPort(),
         message.getWelcome().getClusterName());
@@ -160,11 +189,25 @@ public final class TunnelClient implements AutoCloseable {
       channel.shutdownNow();
     }
     lastError = reason;
+    boolean wasConnected = state == State.CONNECTED;
     state = State.BACKING_OFF;
+    if (wasConnected) {
+      timer.execute(() -> notifyListeners(gen, l -> l.disconnected(reason)));
+    }
     Duration wait = settings.backoff().delay(attempt++);
     log.warn("tunnel to hub {}:{} lost: {}; reconnecting in {} ms (attempt {})", settings.hubHost(),
         settings.hubPort(), reason, wait.toMillis(), attempt);
     timer.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void notifyListeners(int gen, java.util.function.Consumer<ConnectionListener> event) {
+    for (ConnectionListener listener : listeners) {
+      try {
+        event.accept(listener);
+      } catch (RuntimeException e) {
+        log.warn("a tunnel connection listener failed (generation {}): {}", gen, e.toString());
+      }
+    }
   }
 
   private void openExchange(OpenExchange open) {
@@ -191,10 +234,12 @@ public final class TunnelClient implements AutoCloseable {
   /** Closes the tunnel and stops reconnecting; idempotent. */
   @Override
   public void close() {
+    boolean wasConnected;
     synchronized (lock) {
       if (state == State.CLOSED) {
         return;
       }
+      wasConnected = state == State.CONNECTED;
       state = State.CLOSED;
       if (heartbeats != null) {
         heartbeats.cancel(false);
@@ -209,6 +254,9 @@ public final class TunnelClient implements AutoCloseable {
       if (channel != null) {
         channel.shutdownNow();
       }
+    }
+    if (wasConnected) {
+      notifyListeners(generation, l -> l.disconnected("the agent is shutting down"));
     }
     timer.shutdownNow();
     exchanges.shutdownNow();

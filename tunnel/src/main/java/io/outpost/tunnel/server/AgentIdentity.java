@@ -9,6 +9,20 @@ import java.security.cert.X509Certificate;
  */
 public record AgentIdentity(String clusterName, String serial, X509Certificate certificate) {
 
+  /**
+   * The calling cluster inside a call the tunnel server admitted (the tunnel's own methods or a
+   * feature service bound next to them).
+   *
+   * @throws IllegalStateException outside such a call
+   */
+  public static AgentIdentity current() {
+    AgentIdentity identity = IdentityInterceptor.IDENTITY.get();
+    if (identity == null) {
+      throw new IllegalStateException("no agent identity: not inside a call admitted by the tunnel server");
+    }
+    return identity;
+  }
+
   static AgentIdentity of(X509Certificate cert) {
     return new AgentIdentity(Certificates.commonName(cert).orElse(""), serialOf(cert), cert);
   }

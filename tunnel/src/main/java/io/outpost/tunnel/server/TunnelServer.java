@@ -1,5 +1,6 @@
 package io.outpost.tunnel.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
@@ -51,16 +52,23 @@ public final class TunnelServer implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final TunnelService service;
   private final AgentGatekeeper gatekeeper;
+  private final List<BindableService> features;
   private Server server;
 
   public TunnelServer(Settings settings, ServerCredentials credentials, AgentGatekeeper gatekeeper,
       SessionListener listener) {
-    this(settings, credentials, gatekeeper, listener, Clock.systemUTC());
+    this(settings, credentials, gatekeeper, listener, List.of(), Clock.systemUTC());
   }
 
+  /**
+   * @param features further gRPC services agents call over the same mTLS connection (devices,
+   *     delivery, ...). Each call is admitted like the tunnel's own; inside it,
+   *     {@link AgentIdentity#current()} names the calling cluster.
+   */
   public TunnelServer(Settings settings, ServerCredentials credentials, AgentGatekeeper gatekeeper,
-      SessionListener listener, Clock clock) {
+      SessionListener listener, List<BindableService> features, Clock clock) {
     this.settings = settings;
+    this.features = List.copyOf(features);
     this.credentials = credentials;
     this.gatekeeper = gatekeeper;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -77,15 +85,18 @@ public final class TunnelServer implements AutoCloseable {
     if (server != null) {
       return this;
     }
-    Server built = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.port()), credentials)
+    IdentityInterceptor identity = new IdentityInterceptor(gatekeeper);
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.port()), credentials)
         .maxInboundMessageSize(settings.limits().maxMessageBytes())
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(MalformedMessages.tolerant(service.bindService()),
-            new IdentityInterceptor(gatekeeper)))
-        .build();
+        .addService(ServerInterceptors.intercept(MalformedMessages.tolerant(service.bindService()), identity));
+    for (BindableService feature : features) {
+      builder.addService(ServerInterceptors.intercept(feature, identity));
+    }
+    Server built = builder.build();
     try {
       built.start();
     } catch (IOException e) {
