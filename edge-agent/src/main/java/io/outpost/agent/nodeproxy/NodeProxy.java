@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.tunnel.ApiPaths;
 import java.net.InetSocketAddress;
@@ -33,13 +35,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node-local caching API proxy (YurtHub's role): node components (kubelet, kube-proxy, CNI)
- * talk plain HTTP to {@code 127.0.0.1:10261} instead of the API server. While the API server is
+ * talk plain HTTP (or HTTPS, {@link NodeProxyTls}) to {@code 127.0.0.1:10261} instead of the API
+ * server. While the API server is
  * healthy the proxy forwards every request (streaming, with the proxy's own credentials; only paths
  * below the API server URL) and records GET/LIST/WATCH answers in the {@link ObjectCache} per
  * client identity ({@link ClientIdentity}). While it is not ({@link UpstreamHealth}), the proxy
  * answers from the cache ({@link OfflineResponder}). A read whose forwarding fails to connect is
  * answered from the cache straight away, before the health checker has made up its mind. API
  * discovery answers are kept in memory ({@link DiscoveryCache}) and served while offline too.
+ * Cache writes are group-committed ({@link CacheWriter}); {@code GET /outpost/metrics} serves the
+ * proxy's own metrics ({@link ProxyMetrics}).
  *
  * <pre>{@code
  * try (ObjectCache cache = DurableObjectCache.open(dataDir.resolve("objects.db"), CacheBudget.defaults());
@@ -58,6 +63,8 @@ public final class NodeProxy implements AutoCloseable {
 
   private final URI apiserver;
   private final ObjectCache cache;
+  private final CacheWriter writer;
+  private final ProxyMetrics metrics;
   private final UpstreamHealth health;
   private final Forwarder forwarder;
   private final OfflineResponder offline;
@@ -71,7 +78,10 @@ public final class NodeProxy implements AutoCloseable {
     this.cache = cache;
     Kinds kinds = new Kinds();
     this.health = new UpstreamHealth(settings.health(), () -> probe(http, apiserver, settings));
-    this.forwarder = new Forwarder(apiserver, http, new Recorder(cache, kinds), health,
+    SslContext ssl = settings.tls().map(NodeProxyTls::serverContext).orElse(null);
+    this.writer = new CacheWriter(cache);
+    this.metrics = new ProxyMetrics(cache, health, writer);
+    this.forwarder = new Forwarder(apiserver, http, new Recorder(cache, writer, kinds, settings.allowlist()), health,
         settings.maxRecordedBodyBytes(), discovery);
     this.offline = new OfflineResponder(cache, kinds, health, settings);
     this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -83,18 +93,23 @@ public final class NodeProxy implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (ssl != null) {
+                ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+              }
               ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES),
                   new Handler());
             }
           })
           .bind(settings.host(), settings.port()).syncUninterruptibly().channel();
     } catch (RuntimeException e) {
+      writer.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new IllegalStateException("node proxy: cannot listen on " + settings.host() + ":" + settings.port()
           + " (" + e.getMessage() + "); is another node proxy running?", e);
     }
     health.start();
-    log.info("node proxy listening on http://{}:{}, forwarding to {}", settings.host(), port(), apiserver);
+    log.info("node proxy listening on {}://{}:{}, forwarding to {}, caching {}", settings.scheme(), settings.host(),
+        port(), apiserver, settings.allowlist());
   }
 
   /**
@@ -135,13 +150,19 @@ public final class NodeProxy implements AutoCloseable {
     server.closeFuture().await();
   }
 
-  /** Stops listening, ends open exchanges and stops probing. Idempotent. */
+  /** The metrics page {@code GET /outpost/metrics} answers (Prometheus text format). */
+  public String metricsText() {
+    return metrics.render();
+  }
+
+  /** Stops listening, ends open exchanges, stops probing and commits the queued cache writes. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       health.close();
       server.close().awaitUninterruptibly();
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+      writer.close();
     }
   }
 
@@ -160,13 +181,20 @@ public final class NodeProxy implements AutoCloseable {
         Responses.status(ctx, keepAlive, 400, "BadRequest", e.getMessage(), Map.of());
         return;
       }
-      String client = ClientIdentity.fromUserAgent(in.headers().get(HttpHeaderNames.USER_AGENT));
+      if (uri.path().equals(ProxyMetrics.PATH) && in.method().name().equals("GET")) {
+        Responses.text(ctx, keepAlive, 200, metrics.render(), ProxyMetrics.CONTENT_TYPE);
+        return;
+      }
+      SslHandler tls = ctx.pipeline().get(SslHandler.class);
+      String client = ClientIdentity.of(tls == null ? null : tls.engine().getSession(),
+          in.headers().get(HttpHeaderNames.USER_AGENT));
       ApiRequest request = ApiRequest.parse(in.method().name(), uri.path(), uri.parameters());
       byte[] body = ByteBufUtil.getBytes(in.content());
       // Discovery is cached too: a kubectl with an empty --cache-dir cannot resolve "pods" without it.
       String discoveryKey = DiscoveryCache.isDiscovery(in.method().name(), uri.path())
           ? DiscoveryCache.key(uri.path(), in.headers().get(HttpHeaderNames.ACCEPT)) : null;
       Runnable fromCache = () -> {
+        metrics.answeredFromCache.increment();
         var known = discoveryKey != null ? discovery.get(discoveryKey) : java.util.Optional.<DiscoveryCache.Answer>empty();
         if (known.isPresent()) {
           Responses.json(ctx, keepAlive, 200, known.get().body(),
@@ -176,6 +204,7 @@ public final class NodeProxy implements AutoCloseable {
         }
       };
       if (health.isHealthy()) {
+        metrics.forwarded.increment();
         forwarder.forward(ctx, in, target, keepAlive, client, request, body, why -> fromCache.run());
       } else {
         fromCache.run();

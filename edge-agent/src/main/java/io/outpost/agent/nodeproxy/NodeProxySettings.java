@@ -1,21 +1,32 @@
 package io.outpost.agent.nodeproxy;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * How the node proxy listens and decides upstream health.
+ * How the node proxy listens, whom it caches and how it decides upstream health.
  *
- * @param host listen address; default {@value #DEFAULT_HOST} (loopback only: the proxy speaks plain
- *     HTTP and forwards with the agent's own credentials, so it must not be reachable off the node)
+ * <pre>{@code
+ * NodeProxySettings settings = NodeProxySettings.defaults()
+ *     .withPort(0)
+ *     .withTls(new NodeProxyTls(cert, key, Optional.of(clientCa)))
+ *     .withAllowlist(ClientAllowlist.of(List.of("kubelet", "kube-proxy")));
+ * }</pre>
+ *
+ * @param host listen address; default {@value #DEFAULT_HOST} (loopback only: the proxy forwards with
+ *     the agent's own credentials, so it must not be reachable off the node)
  * @param port listen port; default {@value #DEFAULT_PORT}; 0 picks a free one
  * @param health probe interval, timeout and thresholds (see {@link UpstreamHealth.Settings#defaults()})
  * @param retryAfterSeconds the {@code Retry-After} of writes refused during an outage; default
  *     {@value #DEFAULT_RETRY_AFTER_SECONDS}
  * @param maxRecordedBodyBytes GET/LIST answers larger than this are forwarded but not cached;
  *     default 64 MiB
+ * @param tls serve HTTPS with this certificate (and verify client certificates against its client
+ *     CA) instead of plain HTTP; default none
+ * @param allowlist which client identities are cached; default all
  */
 public record NodeProxySettings(String host, int port, UpstreamHealth.Settings health, int retryAfterSeconds,
-                                int maxRecordedBodyBytes) {
+                                int maxRecordedBodyBytes, Optional<NodeProxyTls> tls, ClientAllowlist allowlist) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 10261;
@@ -25,6 +36,8 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
   public NodeProxySettings {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(allowlist, "allowlist");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
     }
@@ -38,14 +51,36 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
 
   public static NodeProxySettings defaults() {
     return new NodeProxySettings(DEFAULT_HOST, DEFAULT_PORT, UpstreamHealth.Settings.defaults(),
-        DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_MAX_RECORDED_BODY_BYTES);
+        DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_MAX_RECORDED_BODY_BYTES, Optional.empty(), ClientAllowlist.ALL);
+  }
+
+  public NodeProxySettings withListen(String host, int port) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, tls, allowlist);
   }
 
   public NodeProxySettings withPort(int port) {
-    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes);
+    return withListen(host, port);
   }
 
   public NodeProxySettings withHealth(UpstreamHealth.Settings health) {
-    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes);
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, tls, allowlist);
+  }
+
+  public NodeProxySettings withRetryAfterSeconds(int seconds) {
+    return new NodeProxySettings(host, port, health, seconds, maxRecordedBodyBytes, tls, allowlist);
+  }
+
+  public NodeProxySettings withTls(NodeProxyTls tls) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, Optional.of(tls),
+        allowlist);
+  }
+
+  public NodeProxySettings withAllowlist(ClientAllowlist allowlist) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, tls, allowlist);
+  }
+
+  /** {@code http} or {@code https}. */
+  public String scheme() {
+    return tls.isPresent() ? "https" : "http";
   }
 }

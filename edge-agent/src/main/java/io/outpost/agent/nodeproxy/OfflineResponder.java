@@ -53,6 +53,12 @@ final class OfflineResponder {
   }
 
   void serve(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request, byte[] body) {
+    boolean read = request.verb() == ApiRequest.Verb.GET || request.verb() == ApiRequest.Verb.LIST;
+    if (read && !settings.allowlist().caches(client)) {
+      unavailable(ctx, keepAlive, "client " + client + " is not cached (the cache allowlist holds "
+          + settings.allowlist() + ")");
+      return;
+    }
     try {
       switch (request.verb()) {
         case GET -> get(ctx, keepAlive, client, request);
@@ -197,8 +203,9 @@ final class OfflineResponder {
   }
 
   private void unavailable(ChannelHandlerContext ctx, boolean keepAlive, String why) {
+    String noCache = cache instanceof NoCache ? "; the node proxy runs without a cache: " + cache : "";
     Responses.status(ctx, keepAlive, 503, "ServiceUnavailable",
-        "the API server is unreachable from this node and " + why,
+        "the API server is unreachable from this node and " + why + noCache,
         Map.of("Retry-After", Integer.toString(settings.retryAfterSeconds())));
   }
 }

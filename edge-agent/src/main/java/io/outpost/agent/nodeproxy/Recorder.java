@@ -13,29 +13,41 @@ import org.slf4j.LoggerFactory;
 /**
  * Records API answers into the cache, per client: a GET → the object (a 404 forgets it), a complete
  * LIST → the list with the selectors it was asked with, WATCH events → objects added, changed or
- * forgotten. A failure to record is logged and never disturbs forwarding.
+ * forgotten. Answers are parsed here and written through the {@link CacheWriter} (group commit, in
+ * arrival order). Clients outside the allowlist are not recorded. A failure to record is logged and
+ * never disturbs forwarding.
  */
 final class Recorder {
 
   private static final Logger log = LoggerFactory.getLogger(Recorder.class);
 
   private final ObjectCache cache;
+  private final CacheWriter writer;
   private final Kinds kinds;
+  private final ClientAllowlist allowlist;
 
-  Recorder(ObjectCache cache, Kinds kinds) {
+  Recorder(ObjectCache cache, CacheWriter writer, Kinds kinds, ClientAllowlist allowlist) {
     this.cache = cache;
+    this.writer = writer;
     this.kinds = kinds;
+    this.allowlist = allowlist;
   }
 
   /** Records a whole GET or LIST answer. */
   void recordAnswer(String client, ApiRequest request, int code, byte[] body) {
+    if (!allowlist.caches(client)) {
+      return;
+    }
     try {
+      String what = request.method() + " " + request.resource() + " for " + client;
       if (request.verb() == ApiRequest.Verb.GET) {
         if (code == 200) {
           kinds.learn(request.resource(), Responses.JSON.readTree(body).path("kind").asText(null));
-          cache.recordObject(client, request.resource(), request.namespace(), request.name(), body);
+          writer.submit(what, () -> cache.recordObject(client, request.resource(), request.namespace(),
+              request.name(), body));
         } else if (code == 404) {
-          cache.deleteObject(client, request.resource(), request.namespace(), request.name());
+          writer.submit(what, () -> cache.deleteObject(client, request.resource(), request.namespace(),
+              request.name()));
         }
       } else if (request.verb() == ApiRequest.Verb.LIST && code == 200) {
         recordList(client, request, body);
@@ -64,12 +76,11 @@ final class Recorder {
     String more = list.path("metadata").path("continue").asText("");
     if (!more.isEmpty()) {
       // One page of a chunked list is not the whole list: keep its objects, not a list record.
-      for (byte[] item : items) {
-        cache.recordObject(client, request.resource(), item);
-      }
+      writer.submit("a list page of " + scope, () -> items.forEach(item -> cache.recordObject(client,
+          request.resource(), item)));
       return;
     }
-    cache.replaceList(scope, rv, items);
+    writer.submit("the list of " + scope, () -> cache.replaceList(scope, rv, items));
   }
 
   /** The cache scope of a LIST or WATCH request; throws IllegalArgumentException for selectors the cache cannot apply. */
@@ -81,9 +92,12 @@ final class Recorder {
         fields == null || fields.isBlank() ? Selector.everything() : Selector.parseFields(fields));
   }
 
-  /** A splitter for one watch stream: feed it the bytes as they pass, it records each complete event. */
+  /**
+   * A splitter for one watch stream: feed it the bytes as they pass, it records each complete
+   * event; {@code null} for a client outside the allowlist.
+   */
   WatchTap watchTap(String client, ApiRequest request) {
-    return new WatchTap(client, request);
+    return allowlist.caches(client) ? new WatchTap(client, request) : null;
   }
 
   final class WatchTap {
@@ -115,13 +129,22 @@ final class Recorder {
         JsonNode event = Responses.JSON.readTree(json);
         JsonNode object = event.path("object");
         String type = event.path("type").asText("");
+        String resource = request.resource();
+        JsonNode metadata = object.path("metadata");
+        String rv = metadata.path("resourceVersion").asText(null);
+        String what = type + " event of " + resource + " " + metadata.path("name").asText() + " for " + client;
         switch (type) {
           case "ADDED", "MODIFIED" -> {
-            kinds.learn(request.resource(), object.path("kind").asText(null));
-            cache.recordObject(client, request.resource(), Responses.JSON.writeValueAsBytes(object));
+            kinds.learn(resource, object.path("kind").asText(null));
+            byte[] objectJson = Responses.JSON.writeValueAsBytes(object);
+            writer.submitEvent(client, resource, rv, what, () -> cache.recordObject(client, resource, objectJson));
           }
-          case "DELETED" -> cache.deleteObject(client, request.resource(),
-              object.path("metadata").path("namespace").asText(""), object.path("metadata").path("name").asText());
+          case "DELETED" -> {
+            String namespace = metadata.path("namespace").asText("");
+            String name = metadata.path("name").asText();
+            writer.submitEvent(client, resource, rv, what, () -> cache.deleteObject(client, resource, namespace,
+                name));
+          }
           default -> {
             // BOOKMARK and ERROR carry no object to keep.
           }

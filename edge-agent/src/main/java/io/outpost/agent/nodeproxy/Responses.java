@@ -34,6 +34,11 @@ final class Responses {
     }
   }
 
+  static void text(ChannelHandlerContext ctx, boolean keepAlive, int code, String text, String contentType) {
+    json(ctx, keepAlive, code, text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Map.of(HttpHeaderNames.CONTENT_TYPE.toString(), contentType));
+  }
+
   static void status(ChannelHandlerContext ctx, boolean keepAlive, int code, String reason, String message,
                      Map<String, String> headers) {
     json(ctx, keepAlive, code, statusJson(code, reason, message), headers);

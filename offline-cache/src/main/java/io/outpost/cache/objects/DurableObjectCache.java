@@ -155,6 +155,38 @@ public final class DurableObjectCache implements ObjectCache {
                 change -> change.replaceList(scope, listResourceVersion, items, itemsJson, clock.incrementAndGet()));
     }
 
+    /**
+     * One store transaction for all writes of {@code writes}: each write still plans its budget and
+     * updates the index as it goes (under the write lock, so no reader sees the index ahead of the
+     * file), and if the transaction rolls back the index is rebuilt from the file, which is then
+     * the truth.
+     */
+    @Override
+    public void batch(Runnable writes) {
+        Objects.requireNonNull(writes, "writes");
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            try {
+                store.transaction(writes);
+            } catch (RuntimeException | Error e) {
+                reloadIndex();
+                throw e;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Caller holds the write lock. */
+    private void reloadIndex() {
+        CacheLoader.Loaded loaded = CacheLoader.load(store);
+        buckets.clear();
+        buckets.putAll(loaded.buckets());
+        hot.clear();
+        clock.accumulateAndGet(loaded.lastTick(), Math::max);
+    }
+
     /** Prepares a change under the write lock, checks the budget, commits it, then updates the index. */
     private boolean write(BucketKey key, Consumer<BucketChange> prepare) {
         lock.writeLock().lock();

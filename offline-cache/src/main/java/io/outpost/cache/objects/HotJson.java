@@ -50,6 +50,11 @@ final class HotJson {
         }
     }
 
+    synchronized void clear() {
+        entries.clear();
+        bytes = 0;
+    }
+
     synchronized long bytes() {
         return bytes;
     }

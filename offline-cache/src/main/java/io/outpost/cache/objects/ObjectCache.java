@@ -106,6 +106,20 @@ public interface ObjectCache extends AutoCloseable {
         return list(new ListScope(client, resource, namespaceOrAll, labelSelector, fieldSelector));
     }
 
+    /**
+     * Runs the writes {@code writes} makes on this cache as one transaction (group commit): one
+     * fsync for all of them, durable together when this returns, none of them if it throws. Readers
+     * wait while it runs, so keep it short (a few hundred watch events, not a million). The default
+     * runs the writes one by one, each committed on its own.
+     *
+     * <pre>{@code
+     * cache.batch(() -> events.forEach(e -> cache.recordObject(client, resource, e.json())));
+     * }</pre>
+     */
+    default void batch(Runnable writes) {
+        writes.run();
+    }
+
     /** The counters and sizes, now. */
     CacheStats stats();
 
