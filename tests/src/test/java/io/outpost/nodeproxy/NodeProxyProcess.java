@@ -22,7 +22,7 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class NodeProxyProcess implements AutoCloseable {
 
-  private static final Pattern READY = Pattern.compile("node-proxy: http://127\\.0\\.0\\.1:(\\d+) -> ");
+  private static final Pattern READY = Pattern.compile("node-proxy: https?://127\\.0\\.0\\.1:(\\d+) -> ");
   private static final AtomicInteger RUNS = new AtomicInteger();
 
   private final Process process;
@@ -36,15 +36,20 @@ final class NodeProxyProcess implements AutoCloseable {
     this.stderr = stderr;
   }
 
-  /** Starts the CLI; call {@link #awaitListening(Duration)} or {@link #awaitExit(Duration)} next. */
-  static NodeProxyProcess launch(Path kubeconfig, Path dataDir, Path logDir) {
+  /**
+   * Starts the CLI with {@code extraArgs} after the kubeconfig, listen and data-dir flags; call
+   * {@link #awaitListening(Duration)} or {@link #awaitExit(Duration)} next.
+   */
+  static NodeProxyProcess launch(Path kubeconfig, Path dataDir, Path logDir, String... extraArgs) {
     int run = RUNS.incrementAndGet();
     Path out = logDir.resolve("node-proxy-" + run + ".out");
     Path err = logDir.resolve("node-proxy-" + run + ".err");
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         "io.outpost.agent.cli.AgentMain", "agent", "node-proxy", "--kubeconfig", kubeconfig.toString(),
-        "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString());
+        "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString()));
+    command.addAll(List.of(extraArgs));
     try {
       Files.createDirectories(logDir);
       ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -56,8 +61,8 @@ final class NodeProxyProcess implements AutoCloseable {
   }
 
   /** Starts the CLI and waits until it prints where it listens. */
-  static NodeProxyProcess start(Path kubeconfig, Path dataDir, Path logDir) {
-    NodeProxyProcess proxy = launch(kubeconfig, dataDir, logDir);
+  static NodeProxyProcess start(Path kubeconfig, Path dataDir, Path logDir, String... extraArgs) {
+    NodeProxyProcess proxy = launch(kubeconfig, dataDir, logDir, extraArgs);
     try {
       proxy.awaitListening(Duration.ofSeconds(20));
       return proxy;
@@ -97,6 +102,27 @@ final class NodeProxyProcess implements AutoCloseable {
 
   String url() {
     return "http://127.0.0.1:" + port;
+  }
+
+  /** The proxy's {@code GET /outpost/metrics} page. */
+  String metrics() throws IOException, InterruptedException {
+    java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url() + "/outpost/metrics"))
+            .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (page.statusCode() != 200) {
+      throw new AssertionError("GET /outpost/metrics answered " + page.statusCode() + ": " + page.body());
+    }
+    return page.body();
+  }
+
+  /** One sample of a metric from {@link #metrics()}: {@code name} or {@code name{labels}}; -1 when absent. */
+  static double sample(String metrics, String series) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).strip());
+      }
+    }
+    return -1;
   }
 
   String stdout() {
