@@ -12,6 +12,7 @@ import io.outpost.agent.nodeproxy.UpstreamHealth;
 import io.outpost.cache.objects.CacheBudget;
 import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ObjectCache;
+import io.outpost.cache.store.StoreException;
 import io.outpost.cache.store.StoreLockedException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -212,7 +213,7 @@ public final class NodeProxyCommand implements Callable<Integer> {
       return DurableObjectCache.open(file, budget);
     } catch (StoreLockedException e) {
       throw e;
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException | StoreException e) {
       String why = e.getMessage();
       log.error("Node proxy cache {} cannot be opened: {}. Running WITHOUT a cache: requests are forwarded, but"
           + " during an outage reads get 503. Fix the data dir (--data-dir) and restart.", file, why);
