@@ -39,6 +39,12 @@ final class InProcessNodeProxy implements AutoCloseable {
   }
 
   static InProcessNodeProxy start(Path dir) throws Exception {
+    return start(dir, settings -> settings);
+  }
+
+  /** Like {@link #start(Path)}, with the proxy's settings adjusted by {@code customize} (TLS, allowlist). */
+  static InProcessNodeProxy start(Path dir, java.util.function.UnaryOperator<NodeProxySettings> customize)
+      throws Exception {
     SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
     FaultyLink link = new FaultyLink(sandbox.port());
     Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + link.port())
@@ -48,7 +54,7 @@ final class InProcessNodeProxy implements AutoCloseable {
     ObjectCache cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults());
     UpstreamHealth.Settings health = new UpstreamHealth.Settings(Duration.ofMillis(200), Duration.ofMillis(500), 3, 2);
     NodeProxy proxy = NodeProxy.start(URI.create(config.getMasterUrl()), upstream.getHttpClient(), cache,
-        NodeProxySettings.defaults().withPort(0).withHealth(health));
+        customize.apply(NodeProxySettings.defaults().withPort(0).withHealth(health)));
     return new InProcessNodeProxy(sandbox, link, upstream, cache, proxy);
   }
 
