@@ -81,6 +81,11 @@ final class ProxyMetrics {
             .append("\"} ").append(rv).append('\n');
       });
     }
+    java.lang.management.MemoryUsage heap =
+        java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    gauge(out, "outpost_node_proxy_jvm_heap_used_bytes", "Java heap in use (live and not yet collected)",
+        heap.getUsed());
+    gauge(out, "outpost_node_proxy_jvm_heap_committed_bytes", "Java heap reserved from the OS", heap.getCommitted());
     return out.toString();
   }
 

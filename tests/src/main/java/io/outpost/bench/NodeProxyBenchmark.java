@@ -1,0 +1,288 @@
+package io.outpost.bench;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.outpost.cache.objects.CacheBudget;
+import io.outpost.cache.objects.DurableObjectCache;
+import io.outpost.cache.objects.ObjectCache;
+import io.outpost.sandbox.SandboxCluster;
+import io.outpost.sandbox.SandboxSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * The node proxy's numbers, each JVM-flag profile in the same run: LIST of the node's 1,000 pods
+ * answered from the cache ({@code fieldSelector=spec.nodeName=...}, applied by the cache) versus
+ * forwarded to the sandbox (and sent straight to the sandbox; by namespace, see
+ * {@link #NAMESPACE_PODS}), GET of one pod from the cache, cold start to the first answer
+ * (online, forwarded; and offline, from the cache file), heap and RSS of the proxy process with
+ * 10,000 cached objects, and durable cache writes per second (one commit per write versus group
+ * commit).
+ *
+ * <p>The proxy is a child JVM ({@code outpost agent node-proxy}), so its RSS is its own. "Offline"
+ * is the proxy restarted with a kubeconfig pointing at a closed port: every read comes from the
+ * cache file the online run filled. Latencies are closed-loop, one client; the forwarded and direct
+ * paths alternate by round so noise hits both.
+ *
+ * <pre>
+ * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned,small]
+ * </pre>
+ */
+public final class NodeProxyBenchmark {
+
+  private static final String NODE = "bench-node";
+  private static final String NAMESPACE = "bench";
+  private static final String NODE_PODS = "/api/v1/pods?fieldSelector=spec.nodeName%3D" + NODE;
+  /**
+   * The same 1,000 pods by namespace: the sandbox (fabric8's mock server) does not evaluate
+   * {@code spec.nodeName} field selectors, so forwarded and direct LISTs ask for the namespace that
+   * holds exactly the node's pods (same items, same bytes); the cache applies the field selector.
+   */
+  private static final String NAMESPACE_PODS = "/api/v1/namespaces/" + NAMESPACE + "/pods";
+  private static final String ONE_POD = "/api/v1/namespaces/" + NAMESPACE + "/pods/pod-0";
+  private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
+
+  /** JVM flags per profile; "tuned" gets its class-data archive added once it is trained. */
+  private static final Map<String, List<String>> PROFILES = Map.of(
+      "default", List.of(),
+      "tuned", List.of("-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m"),
+      "small", List.of("-Xmx48m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:MaxDirectMemorySize=16m",
+          "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Dio.netty.allocator.numDirectArenas=1",
+          "-Dio.netty.allocator.numHeapArenas=1"));
+
+  private record Row(String profile, String what, String value) {}
+
+  public static void main(String[] argv) {
+    Bench.runAndExit(() -> run(argv));
+  }
+
+  private static void run(String[] argv) throws Exception {
+    Bench.quietLogs();
+    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles");
+    int pods = Bench.intArg(args, "pods", 1000);
+    int objects = Bench.intArg(args, "objects", 10_000);
+    int n = Bench.intArg(args, "n", 2000);
+    int rounds = Bench.intArg(args, "rounds", 3);
+    List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned,small").split(","));
+    System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
+    Path work = Bench.tempDir("node-proxy-bench-");
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<Row> rows = new ArrayList<>();
+    try (SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder("bench").build())) {
+      seed(sandbox.client(), pods, objects - pods);
+      Path online = sandbox.writeKubeconfig(work.resolve("online.kubeconfig"), "bench");
+      Path offline = Files.writeString(work.resolve("offline.kubeconfig"),
+          sandbox.kubeconfig("bench").replace(sandbox.url(), "http://127.0.0.1:1"));
+      for (String profile : profiles) {
+        List<String> flags = new ArrayList<>(PROFILES.get(profile));
+        if (!profile.equals("default")) {
+          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, online, work, http));
+        }
+        rows.addAll(profileRun(profile, flags, sandbox, online, offline, work.resolve(profile), http, n, rounds));
+      }
+    } finally {
+      Bench.deleteRecursively(work);
+    }
+    rows.addAll(durableWrites());
+    List<List<String>> table = rows.stream().map(r -> List.of(r.profile(), r.what(), r.value())).toList();
+    System.out.println();
+    for (String profile : profiles) {
+      System.out.println(profile + ": " + String.join(" ", PROFILES.get(profile))
+          + (profile.equals("default") ? "" : " -XX:SharedArchiveFile=" + profile + ".jsa"));
+    }
+    System.out.println(Bench.table(List.of("profile", "measure", "value"), table));
+    System.out.println("load average after: " + Bench.loadAverage());
+  }
+
+  /** {@code pods} pods on {@value #NODE} and {@code configMaps} ConfigMaps, written by 8 threads. */
+  private static void seed(KubernetesClient admin, int pods, int configMaps) throws Exception {
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .create();
+    ExecutorService writers = Executors.newFixedThreadPool(8);
+    List<Future<?>> writes = new ArrayList<>();
+    IntStream.range(0, pods).forEach(i -> writes.add(writers.submit(() -> admin.pods().inNamespace(NAMESPACE)
+        .resource(new PodBuilder().withNewMetadata().withName("pod-" + i).withNamespace(NAMESPACE)
+            .addToLabels("app", "app-" + (i % 20)).endMetadata()
+            .withNewSpec().withNodeName(NODE).addNewContainer().withName("main").withImage("nginx:1.27")
+            .addNewPort().withContainerPort(8080).endPort().endContainer().endSpec()
+            .withNewStatus().withPhase("Running").withPodIP("10.244.0." + (i % 250)).endStatus().build())
+        .create())));
+    IntStream.range(0, configMaps).forEach(i -> writes.add(writers.submit(() -> admin.configMaps()
+        .inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName("cm-" + i).endMetadata()
+            .addToData("settings", "x".repeat(400)).build()).create())));
+    writers.shutdown();
+    for (Future<?> write : writes) {
+      write.get();
+    }
+  }
+
+  /** One proxy run with {@code -XX:ArchiveClassesAtExit}: the classes a cold start and a LIST load. */
+  private static Path trainClassDataArchive(String profile, List<String> flags, Path kubeconfig, Path work,
+                                            HttpClient http) throws Exception {
+    Path archive = work.resolve(profile + ".jsa");
+    List<String> training = new ArrayList<>(flags);
+    training.add("-XX:ArchiveClassesAtExit=" + archive);
+    try (NodeProxyChild proxy = NodeProxyChild.launch(training, kubeconfig, Files.createDirectories(
+        work.resolve(profile + "-training")), work.resolve(profile + "-training.log"), http)) {
+      proxy.awaitFirstAnswer(NAMESPACE_PODS);
+      proxy.get(ONE_POD);
+      proxy.get("/outpost/metrics");
+    }
+    if (!Files.exists(archive)) {
+      throw new IllegalStateException("the JVM wrote no class-data archive at " + archive);
+    }
+    return archive;
+  }
+
+  private static List<Row> profileRun(String profile, List<String> flags, SandboxCluster sandbox, Path online,
+                                      Path offline, Path dir, HttpClient http, int n, int rounds) throws Exception {
+    Files.createDirectories(dir);
+    Map<String, String> out = new LinkedHashMap<>();
+    Path data = dir.resolve("data");
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, online, data, dir.resolve("online.log"), http)) {
+      out.put("cold start to first LIST (online, forwarded)",
+          Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
+      out.put("pods in the forwarded LIST answer", Integer.toString(items(proxy.get(NAMESPACE_PODS))));
+      check(proxy.get(CONFIG_MAPS));
+      check(proxy.get(ONE_POD));
+      check(proxy.get("/api/v1/pods"));
+      awaitCommitted(proxy);
+      Stats forwarded = new Stats(n * rounds);
+      Stats direct = new Stats(n * rounds);
+      URI sandboxList = URI.create(sandbox.url() + NAMESPACE_PODS);
+      for (int round = 0; round < rounds; round++) {
+        Runnable viaProxy = () -> measure(forwarded, n, () -> check(proxy.get(NAMESPACE_PODS)));
+        Runnable straight = () -> measure(direct, n, () -> check(http.send(HttpRequest.newBuilder(sandboxList)
+            .header("Authorization", "Bearer " + SandboxCluster.TOKEN).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray())));
+        (round % 2 == 0 ? viaProxy : straight).run();
+        (round % 2 == 0 ? straight : viaProxy).run();
+      }
+      out.put("LIST the node's pods, forwarded via proxy: p50 / p99", p50p99(forwarded));
+      out.put("LIST the node's pods, sandbox direct: p50 / p99", p50p99(direct));
+      out.put("cached objects", Long.toString((long) proxy.metric("outpost_node_proxy_cache_entries{client=\"kubelet\"}")));
+      proxy.fullGc();
+      out.put("heap after full GC / RSS (online, 10k cached)", memory(proxy));
+    }
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, offline, data, dir.resolve("offline.log"), http)) {
+      out.put("cold start to first LIST (offline, from cache file)",
+          Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
+      out.put("pods in the cached spec.nodeName LIST answer", Integer.toString(items(proxy.get(NODE_PODS))));
+      Stats list = new Stats(n * rounds);
+      Stats get = new Stats(n * rounds * 5);
+      measure(list, n, () -> check(proxy.get(NODE_PODS))); // warm-up, discarded
+      list = new Stats(n * rounds);
+      for (int round = 0; round < rounds; round++) {
+        measure(list, n, () -> check(proxy.get(NODE_PODS)));
+        measure(get, n * 5, () -> check(proxy.get(ONE_POD)));
+      }
+      out.put("LIST the node's pods by spec.nodeName, from cache: p50 / p99", p50p99(list));
+      out.put("GET one pod, from cache: p50 / p99", p50p99(get));
+      out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
+      proxy.fullGc();
+      out.put("heap after full GC / RSS (offline)", memory(proxy));
+    }
+    List<Row> rows = new ArrayList<>();
+    out.forEach((what, value) -> rows.add(new Row(profile, what, value)));
+    return rows;
+  }
+
+  private static void awaitCommitted(NodeProxyChild proxy) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (proxy.metric("outpost_node_proxy_cache_writes_queued") != 0
+        || proxy.metric("outpost_node_proxy_cache_commits_total") < 3) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("cache writes not committed within 60 s:\n" + proxy.output());
+      }
+      Thread.sleep(20); // polling a child process's counter
+    }
+  }
+
+  private static String memory(NodeProxyChild proxy) throws Exception {
+    return Bench.fmt("%.1f MiB / %.1f MiB", proxy.metric("outpost_node_proxy_jvm_heap_used_bytes") / (1 << 20),
+        proxy.rssMiB());
+  }
+
+  private static String p50p99(Stats stats) {
+    Stats.Summary s = stats.summary();
+    return Bench.ms(s.p50()) + " / " + Bench.ms(s.p99()) + " ms (n=" + s.n()
+        + (stats.failures() > 0 ? ", " + stats.failures() + " failed: " + stats.firstFailure() : "") + ")";
+  }
+
+  private static int items(HttpResponse<byte[]> response) throws java.io.IOException {
+    check(response);
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("items").size();
+  }
+
+  private static void check(HttpResponse<byte[]> response) {
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(response.statusCode() + ": "
+          + new String(response.body(), StandardCharsets.UTF_8));
+    }
+  }
+
+  private static void measure(Stats into, int requests, Bench.Op op) {
+    try {
+      Bench.closedLoop(1, requests, into, op);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Durable writes per second into a real cache file: one commit per write versus group commit. */
+  private static List<Row> durableWrites() throws Exception {
+    List<Row> rows = new ArrayList<>();
+    Path dir = Bench.tempDir("node-proxy-writes-");
+    try (ObjectCache cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults())) {
+      int single = 2000;
+      long start = System.nanoTime();
+      for (int i = 0; i < single; i++) {
+        cache.recordObject("kubelet", "/v1/configmaps", configMap(i));
+      }
+      rows.add(new Row("in-process", "durable cache writes, one commit each",
+          Bench.fmt("%,.0f /s", single / ((System.nanoTime() - start) / 1e9))));
+      int batched = 50_000;
+      start = System.nanoTime();
+      for (int from = 0; from < batched; from += 512) {
+        int first = from;
+        cache.batch(() -> {
+          for (int i = first; i < Math.min(first + 512, batched); i++) {
+            cache.recordObject("kubelet", "/v1/configmaps", configMap(single + i));
+          }
+        });
+      }
+      rows.add(new Row("in-process", "durable cache writes, group commit of 512",
+          Bench.fmt("%,.0f /s", batched / ((System.nanoTime() - start) / 1e9))));
+    } finally {
+      Bench.deleteRecursively(dir);
+    }
+    return rows;
+  }
+
+  private static byte[] configMap(int i) {
+    return ("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm-" + i
+        + "\",\"namespace\":\"bench\",\"resourceVersion\":\"" + (i + 1) + "\"},\"data\":{\"settings\":\""
+        + "x".repeat(400) + "\"}}").getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,152 @@
+package io.outpost.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code outpost agent node-proxy} as a child JVM for {@link NodeProxyBenchmark}, so that its RSS is
+ * its own: started with given JVM flags, its output in a file, asked for its metrics, its resident
+ * set read from {@code /proc}, stopped with SIGTERM (so a class-data archive is written at exit).
+ */
+final class NodeProxyChild implements AutoCloseable {
+
+  private static final Pattern READY = Pattern.compile("node-proxy: http://127\\.0\\.0\\.1:(\\d+) -> ");
+
+  final long launchedNanos;
+  private final Process process;
+  private final Path log;
+  private final HttpClient http;
+  private int port = -1;
+
+  private NodeProxyChild(Process process, Path log, long launchedNanos, HttpClient http) {
+    this.process = process;
+    this.log = log;
+    this.launchedNanos = launchedNanos;
+    this.http = http;
+  }
+
+  /** Launches the proxy on a free loopback port; does not wait. */
+  static NodeProxyChild launch(List<String> jvmFlags, Path kubeconfig, Path dataDir, Path log, HttpClient http) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", jarsOnly(), "io.outpost.agent.cli.AgentMain", "agent",
+        "node-proxy", "--kubeconfig", kubeconfig.toString(), "--listen", "127.0.0.1:0", "--data-dir",
+        dataDir.toString()));
+    try {
+      long start = System.nanoTime();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return new NodeProxyChild(process, log, start, http);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  /**
+   * This JVM's class path without directories: class-data sharing archives only classes from JARs,
+   * and the proxy needs nothing from {@code tests/target/classes} (run {@code package} first so that
+   * the edge-agent JAR is current).
+   */
+  private static String jarsOnly() {
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .filter(entry -> Files.isRegularFile(Path.of(entry)))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+  }
+
+  /**
+   * Polls {@code path} (as a kubelet) until it answers 200; returns the time from launch to that
+   * first answer: the cold start a restarted node component sees.
+   */
+  Duration awaitFirstAnswer(String path) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node proxy exited " + process.exitValue() + ":\n" + output());
+      }
+      if (port < 0) {
+        Matcher m = READY.matcher(output());
+        if (m.find()) {
+          port = Integer.parseInt(m.group(1));
+        }
+      }
+      if (port > 0) {
+        try {
+          if (get(path).statusCode() == 200) {
+            return Duration.ofNanos(System.nanoTime() - launchedNanos);
+          }
+        } catch (IOException e) {
+          // not listening yet
+        }
+      }
+      Thread.sleep(2); // polling a child process's readiness; there is nothing to await on
+    }
+    throw new IllegalStateException("node proxy gave no 200 for " + path + " within 60 s:\n" + output());
+  }
+
+  HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench").header("Accept", "application/json")
+        .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** One series of {@code /outpost/metrics}; -1 when absent. */
+  double metric(String series) throws IOException, InterruptedException {
+    String page = new String(get("/outpost/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
+    for (String line : page.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).strip());
+      }
+    }
+    return -1;
+  }
+
+  /** Runs a full GC in the child (jcmd), so heap figures are live data, not garbage. */
+  void fullGc() throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    gc.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** VmRSS of the child in MiB. */
+  double rssMiB() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+      }
+    }
+    return Double.NaN;
+  }
+
+  String output() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(cannot read " + log + ")";
+    }
+  }
+
+  /** SIGTERM and wait: the proxy closes its cache, the JVM writes its class-data archive if asked to. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    // A benchmark of a proxy that could not cache is no benchmark: show what it complained about.
+    output().lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+        .forEach(line -> System.err.println("node-proxy: " + line));
+  }
+}
