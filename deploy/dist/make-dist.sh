@@ -151,7 +151,8 @@ if grep -q -e 'kubernetes-server-mock' -e 'mockwebserver' -e '^outpost-tests' "$
 fi
 
 cp "$here/outpost.sh" "$stage/$top/bin/outpost"
-cp "$deploy/systemd/outpost-agent.service" "$deploy/systemd/outpost-hub.service" "$stage/$top/share/systemd/"
+cp "$deploy/systemd/outpost-agent.service" "$deploy/systemd/outpost-hub.service" \
+  "$deploy/systemd/outpost-node-proxy.service" "$stage/$top/share/systemd/"
 cp "$deploy/edge/install.sh" "$stage/$top/share/install.sh"
 echo "$version" > "$stage/$top/VERSION"
 chmod 755 "$stage/$top/bin/outpost" "$stage/$top/share/install.sh"

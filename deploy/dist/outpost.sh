@@ -3,6 +3,9 @@
 #   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters   (--help on each)
 # Java: $OUTPOST_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH (17 or newer).
 # JVM options: $OUTPOST_JAVA_OPTS (split on spaces), e.g. "-Xmx512m -XX:+ExitOnOutOfMemoryError".
+# `agent node-proxy` adds $OUTPOST_NODE_PROXY_JAVA_OPTS (default: a 64 MiB heap, serial GC, C1 only) and,
+# when $OUTPOST_NODE_PROXY_CDS names a file, class data sharing: the first run writes that archive at
+# exit (-XX:ArchiveClassesAtExit), later runs map it (-XX:SharedArchiveFile) and start faster.
 # Log level of io.outpost.*: $OUTPOST_LOG (default INFO); logs go to standard error.
 set -eu
 
@@ -66,6 +69,19 @@ if ! command -v "$java" >/dev/null 2>&1; then
   exit 1
 fi
 
-# OUTPOST_JAVA_OPTS is split on purpose: it holds several JVM options.
+node_proxy_opts=""
+if [ "$cmd" = agent ] && [ "${2:-}" = node-proxy ]; then
+  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m"}
+  if [ -n "${OUTPOST_NODE_PROXY_CDS:-}" ]; then
+    if [ -s "$OUTPOST_NODE_PROXY_CDS" ]; then
+      # A stale archive (other jars) is ignored by the JVM with a warning, never fatal.
+      node_proxy_opts="$node_proxy_opts -XX:SharedArchiveFile=$OUTPOST_NODE_PROXY_CDS -Xshare:auto"
+    else
+      node_proxy_opts="$node_proxy_opts -XX:ArchiveClassesAtExit=$OUTPOST_NODE_PROXY_CDS"
+    fi
+  fi
+fi
+
+# OUTPOST_JAVA_OPTS and node_proxy_opts are split on purpose: they hold several JVM options.
 # shellcheck disable=SC2086
-exec "$java" ${OUTPOST_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+exec "$java" ${OUTPOST_JAVA_OPTS:-} $node_proxy_opts -cp "$cp" "$main" "$@"
