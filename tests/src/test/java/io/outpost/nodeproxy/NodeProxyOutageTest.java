@@ -135,6 +135,24 @@ class NodeProxyOutageTest {
   }
 
   @Test
+  void givenOutage_whenAResourceTypeTheProxyNeverSawIsListed_thenA503StatusNamesTheResourceAndNoListIsInvented()
+      throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+
+    HttpResponse<String> daemonSets = send("GET", "/apis/apps/v1/namespaces/kube-system/daemonsets?labelSelector=k8s-app%3Dcalico", null);
+
+    assertThat(daemonSets.statusCode()).isEqualTo(503);
+    assertThat(daemonSets.headers().firstValue("Retry-After")).isPresent();
+    assertThat(daemonSets.body()).contains("\"kind\":\"Status\"").contains("\"reason\":\"ServiceUnavailable\"")
+        .contains("the API server is unreachable from this node and the cache holds no list of apps/v1/daemonsets"
+            + " in namespace kube-system with labelSelector k8s-app=calico for client kubelet;"
+            + " not answering an empty list")
+        .doesNotContain("\"items\"");
+  }
+
+  @Test
   void givenOutage_whenKubeletGetsAnObjectItNeverSaw_thenA503StatusNamesItAndNoObjectIsInvented() throws Exception {
     try (KubernetesClient online = kubelet()) {
       cacheAllPodsAndGoOffline(online);

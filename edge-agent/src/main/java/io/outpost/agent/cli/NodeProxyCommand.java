@@ -194,11 +194,16 @@ public final class NodeProxyCommand implements Callable<Integer> {
          ObjectCache cache = openCache(dataDir.resolve("objects.db"), budget)) {
       NodeProxy proxy = NodeProxy.start(URI.create(client.getConfiguration().getMasterUrl()), client.getHttpClient(),
           cache, settings);
-      Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "node-proxy-shutdown"));
+      // SIGTERM: commit what is queued, then close the cache file; the JVM does not wait for main.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        proxy.close();
+        cache.close();
+      }, "node-proxy-shutdown"));
       System.out.println("node-proxy: " + settings.scheme() + "://" + settings.host() + ":" + proxy.port() + " -> "
           + client.getConfiguration().getMasterUrl());
       System.out.flush();
       proxy.awaitClose();
+      proxy.close();
     }
     return 0;
   }

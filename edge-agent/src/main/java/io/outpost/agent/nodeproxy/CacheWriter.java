@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,22 +25,29 @@ import org.slf4j.LoggerFactory;
  * <p>What a batch committed is on disk ({@code kill -9} safe). After each commit the writer raises
  * the committed watermark of each (client, resource) whose watch events it held: every event up to
  * that resourceVersion is durable. {@code /outpost/metrics} exports it, and the crash tests check
- * it. When the queue is full (upstream far faster than the disk) writes are dropped and counted:
- * the proxy keeps forwarding, the cache just misses those answers until the next relist.
+ * it.
+ *
+ * <p>The queue holds at most {@link #MAX_QUEUED_BYTES} of JSON: when upstream answers faster than
+ * the disk commits, {@code submit} waits for room, which slows that one watch or list down
+ * (backpressure up to the API server) instead of growing the heap until it runs out. Dropping a
+ * write instead would leave the cache silently stale. Only a closed writer drops (and counts) writes.
  */
 final class CacheWriter implements AutoCloseable {
 
   /** At most this many writes per transaction: keeps readers' waits short. */
   static final int MAX_BATCH = 512;
   static final int QUEUE_CAPACITY = 50_000;
+  /** 8 MiB: a few large lists or thousands of events; small next to the proxy's heap. */
+  static final int MAX_QUEUED_BYTES = 8 << 20;
 
   private static final Logger log = LoggerFactory.getLogger(CacheWriter.class);
 
   /** One queued write; {@code watermarkKey}/{@code resourceVersion} are set for watch events. */
-  private record Write(String what, Runnable body, String watermarkKey, long resourceVersion) {}
+  private record Write(String what, Runnable body, String watermarkKey, long resourceVersion, int bytes) {}
 
   private final ObjectCache cache;
   private final BlockingQueue<Write> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final Semaphore room = new Semaphore(MAX_QUEUED_BYTES);
   private final Map<String, Long> committed = new ConcurrentHashMap<>();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong writes = new AtomicLong();
@@ -56,26 +64,36 @@ final class CacheWriter implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues a write (a GET or LIST answer). */
-  void submit(String what, Runnable body) {
-    enqueue(new Write(what, body, null, -1));
+  /** Queues a write (a GET or LIST answer) of about {@code bytes} of JSON; may wait for room. */
+  void submit(String what, int bytes, Runnable body) {
+    enqueue(new Write(what, body, null, -1, bytes));
   }
 
   /**
    * Queues a watch event's write; once committed, the watermark of (client, resource) is at least
-   * {@code resourceVersion} (when it is numeric, as etcd's are).
+   * {@code resourceVersion} (when it is numeric, as etcd's are). May wait for room.
    */
-  void submitEvent(String client, String resource, String resourceVersion, String what, Runnable body) {
-    enqueue(new Write(what, body, client + " " + resource, numeric(resourceVersion)));
+  void submitEvent(String client, String resource, String resourceVersion, int bytes, String what, Runnable body) {
+    enqueue(new Write(what, body, client + " " + resource, numeric(resourceVersion), bytes));
   }
 
-  private void enqueue(Write write) {
-    if (!running.get() || !queue.offer(write)) {
-      if (dropped.incrementAndGet() % 1000 == 1) {
-        log.warn("cache write queue full or closed ({} writes waiting); not caching {} ({} dropped so far)",
-            queue.size(), write.what(), dropped.get());
+  private void enqueue(Write submitted) {
+    Write write = new Write(submitted.what(), submitted.body(), submitted.watermarkKey(),
+        submitted.resourceVersion(), Math.max(1, Math.min(submitted.bytes(), MAX_QUEUED_BYTES)));
+    try {
+      while (running.get()) {
+        if (room.tryAcquire(write.bytes(), 100, TimeUnit.MILLISECONDS)) {
+          if (queue.offer(write, 1, TimeUnit.SECONDS)) {
+            return;
+          }
+          room.release(write.bytes());
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    dropped.incrementAndGet();
+    log.warn("cache writer is closed; not caching {}", write.what());
   }
 
   private void run() {
@@ -100,16 +118,20 @@ final class CacheWriter implements AutoCloseable {
 
   private void commit(List<Write> batch) {
     long start = System.nanoTime();
+    int[] applied = {0};
     try {
-      cache.batch(() -> batch.forEach(this::apply));
+      cache.batch(() -> batch.forEach(write -> applied[0] += apply(write) ? 1 : 0));
     } catch (RuntimeException e) {
       failed.addAndGet(batch.size());
-      log.warn("could not commit {} cache writes (nothing of them is cached): {}", batch.size(), e.toString());
+      log.warn("could not commit {} cache writes (nothing of them is cached): {} (cause: {})", batch.size(),
+          e.toString(), Forwarder.rootMessage(e));
       return;
+    } finally {
+      room.release(batch.stream().mapToInt(Write::bytes).sum());
     }
     commitNanos.addAndGet(System.nanoTime() - start);
     batches.incrementAndGet();
-    writes.addAndGet(batch.size());
+    writes.addAndGet(applied[0]);
     for (Write write : batch) {
       if (write.watermarkKey() != null && write.resourceVersion() >= 0) {
         committed.merge(write.watermarkKey(), write.resourceVersion(), Math::max);
@@ -118,12 +140,14 @@ final class CacheWriter implements AutoCloseable {
   }
 
   /** One write inside the batch; a write the cache refuses (bad JSON) is skipped, not the batch. */
-  private void apply(Write write) {
+  private boolean apply(Write write) {
     try {
       write.body().run();
+      return true;
     } catch (IllegalArgumentException e) {
       failed.incrementAndGet();
       log.warn("not caching {}: {}", write.what(), e.getMessage());
+      return false;
     }
   }
 

@@ -155,9 +155,13 @@ public final class NodeProxy implements AutoCloseable {
     return metrics.render();
   }
 
-  /** Stops listening, ends open exchanges, stops probing and commits the queued cache writes. Idempotent. */
+  /**
+   * Stops listening, ends open exchanges, stops probing and commits the queued cache writes.
+   * Idempotent; a second caller waits until the first one is done, so that the cache can be closed
+   * right after (a shutdown hook and the main thread both close).
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed.compareAndSet(false, true)) {
       health.close();
       server.close().awaitUninterruptibly();

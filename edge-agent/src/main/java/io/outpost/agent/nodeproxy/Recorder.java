@@ -43,10 +43,10 @@ final class Recorder {
       if (request.verb() == ApiRequest.Verb.GET) {
         if (code == 200) {
           kinds.learn(request.resource(), Responses.JSON.readTree(body).path("kind").asText(null));
-          writer.submit(what, () -> cache.recordObject(client, request.resource(), request.namespace(),
-              request.name(), body));
+          writer.submit(what, body.length, () -> cache.recordObject(client, request.resource(),
+              request.namespace(), request.name(), body));
         } else if (code == 404) {
-          writer.submit(what, () -> cache.deleteObject(client, request.resource(), request.namespace(),
+          writer.submit(what, 0, () -> cache.deleteObject(client, request.resource(), request.namespace(),
               request.name()));
         }
       } else if (request.verb() == ApiRequest.Verb.LIST && code == 200) {
@@ -76,11 +76,11 @@ final class Recorder {
     String more = list.path("metadata").path("continue").asText("");
     if (!more.isEmpty()) {
       // One page of a chunked list is not the whole list: keep its objects, not a list record.
-      writer.submit("a list page of " + scope, () -> items.forEach(item -> cache.recordObject(client,
+      writer.submit("a list page of " + scope, body.length, () -> items.forEach(item -> cache.recordObject(client,
           request.resource(), item)));
       return;
     }
-    writer.submit("the list of " + scope, () -> cache.replaceList(scope, rv, items));
+    writer.submit("the list of " + scope, body.length, () -> cache.replaceList(scope, rv, items));
   }
 
   /** The cache scope of a LIST or WATCH request; throws IllegalArgumentException for selectors the cache cannot apply. */
@@ -137,12 +137,13 @@ final class Recorder {
           case "ADDED", "MODIFIED" -> {
             kinds.learn(resource, object.path("kind").asText(null));
             byte[] objectJson = Responses.JSON.writeValueAsBytes(object);
-            writer.submitEvent(client, resource, rv, what, () -> cache.recordObject(client, resource, objectJson));
+            writer.submitEvent(client, resource, rv, objectJson.length, what,
+                () -> cache.recordObject(client, resource, objectJson));
           }
           case "DELETED" -> {
             String namespace = metadata.path("namespace").asText("");
             String name = metadata.path("name").asText();
-            writer.submitEvent(client, resource, rv, what, () -> cache.deleteObject(client, resource, namespace,
+            writer.submitEvent(client, resource, rv, 0, what, () -> cache.deleteObject(client, resource, namespace,
                 name));
           }
           default -> {
