@@ -5,7 +5,6 @@ import io.outpost.cache.objects.ListScope;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.cache.objects.Selector;
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,15 +65,11 @@ final class Recorder {
       log.debug("not caching a list with selectors the cache cannot apply: {}", e.getMessage());
       return;
     }
-    JsonNode list = Responses.JSON.readTree(body);
-    kinds.learn(request.resource(), list.path("kind").asText(null));
-    String rv = list.path("metadata").path("resourceVersion").asText("");
-    List<byte[]> items = new ArrayList<>();
-    for (JsonNode item : list.path("items")) {
-      items.add(Responses.JSON.writeValueAsBytes(item));
-    }
-    String more = list.path("metadata").path("continue").asText("");
-    if (!more.isEmpty()) {
+    ListAnswer list = ListAnswer.parse(body);
+    kinds.learn(request.resource(), list.kind());
+    String rv = list.resourceVersion();
+    List<byte[]> items = list.items();
+    if (!list.continueToken().isEmpty()) {
       // One page of a chunked list is not the whole list: keep its objects, not a list record.
       writer.submit("a list page of " + scope, body.length, () -> items.forEach(item -> cache.recordObject(client,
           request.resource(), item)));
