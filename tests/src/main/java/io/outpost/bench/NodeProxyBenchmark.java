@@ -63,10 +63,10 @@ public final class NodeProxyBenchmark {
   /** JVM flags per profile; "tuned" gets its class-data archive added once it is trained. */
   private static final Map<String, List<String>> PROFILES = Map.of(
       "default", List.of(),
-      "tuned", List.of("-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m"),
-      "small", List.of("-Xmx48m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:MaxDirectMemorySize=16m",
+      "tuned", List.of("-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"),
+      "small", List.of("-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=96m", "-XX:MaxDirectMemorySize=16m",
           "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Dio.netty.allocator.numDirectArenas=1",
           "-Dio.netty.allocator.numHeapArenas=1"));
 
@@ -181,6 +181,8 @@ public final class NodeProxyBenchmark {
       out.put("LIST the node's pods, forwarded via proxy: p50 / p99", p50p99(forwarded));
       out.put("LIST the node's pods, sandbox direct: p50 / p99", p50p99(direct));
       out.put("cached objects", Long.toString((long) proxy.metric("outpost_node_proxy_cache_entries{client=\"kubelet\"}")));
+      out.put("cache writes committed / failed (online)", (long) proxy.metric("outpost_node_proxy_cache_writes_total")
+          + " / " + (long) proxy.metric("outpost_node_proxy_cache_write_failures_total"));
       proxy.fullGc();
       out.put("heap after full GC / RSS (online, 10k cached)", memory(proxy));
     }
