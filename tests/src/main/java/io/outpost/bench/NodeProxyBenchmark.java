@@ -43,7 +43,7 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
- *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned,small]
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned]
  * </pre>
  */
 public final class NodeProxyBenchmark {
@@ -64,11 +64,7 @@ public final class NodeProxyBenchmark {
   private static final Map<String, List<String>> PROFILES = Map.of(
       "default", List.of(),
       "tuned", List.of("-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"),
-      "small", List.of("-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=96m", "-XX:MaxDirectMemorySize=16m",
-          "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Dio.netty.allocator.numDirectArenas=1",
-          "-Dio.netty.allocator.numHeapArenas=1"));
+          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"));
 
   private record Row(String profile, String what, String value) {}
 
@@ -83,7 +79,7 @@ public final class NodeProxyBenchmark {
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
     int rounds = Bench.intArg(args, "rounds", 3);
-    List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned,small").split(","));
+    List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned").split(","));
     System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
     Path work = Bench.tempDir("node-proxy-bench-");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -110,6 +110,13 @@ final class CacheWriter implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (Error e) {
+        // Out of memory mid-commit: stop caching rather than stall every forwarded request on a
+        // queue nobody drains; the proxy keeps forwarding (run it with -XX:+ExitOnOutOfMemoryError
+        // so that systemd restarts it with its cache instead).
+        running.set(false);
+        log.error("cache writer stopped: {}; the proxy forwards without caching from now on", e.toString());
+        throw e;
       } finally {
         batch.clear();
       }
