@@ -107,7 +107,8 @@ class NodeProxyCrashLoopTest {
   private static KubernetesClient kubelet(NodeProxyProcess through) {
     Config config = new ConfigBuilder(Config.empty()).withMasterUrl(through.url()).withUserAgent("kubelet/1.32")
         .withHttp2Disable(true).withOnlyHttpWatches(true).withRequestRetryBackoffLimit(0)
-        .withNamespace(NAMESPACE).build();
+        // The upstream churns as fast as it can on a shared 2-core machine: give the relist time.
+        .withRequestTimeout(60_000).withNamespace(NAMESPACE).build();
     return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
   }
 
