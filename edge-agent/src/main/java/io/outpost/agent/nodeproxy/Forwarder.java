@@ -159,14 +159,16 @@ final class Forwarder {
         ctx.close();
         return;
       }
-      var last = ctx.writeAndFlush(new DefaultLastHttpContent());
-      if (!keepAlive) {
-        last.addListener(ChannelFutureListener.CLOSE);
-      }
+      // Queue the answer's cache write before the client sees its end: a client that lists then
+      // watches cannot get a watch event queued (and committed) ahead of the list it follows.
       if (discoveryKey != null && !tooBig[0] && response.code() == 200) {
         discovery.put(discoveryKey, response.header("Content-Type"), whole.toByteArray());
       } else if (whole != null && !tooBig[0]) {
         recorder.recordAnswer(client, request, response.code(), whole.toByteArray());
+      }
+      var last = ctx.writeAndFlush(new DefaultLastHttpContent());
+      if (!keepAlive) {
+        last.addListener(ChannelFutureListener.CLOSE);
       }
     });
     body.consume();
