@@ -69,8 +69,10 @@ final class Recorder {
     kinds.learn(request.resource(), list.kind());
     String rv = list.resourceVersion();
     List<byte[]> items = list.items();
-    if (!list.continueToken().isEmpty()) {
-      // One page of a chunked list is not the whole list: keep its objects, not a list record.
+    String askedContinue = request.param("continue");
+    if (!list.continueToken().isEmpty() || (askedContinue != null && !askedContinue.isEmpty())) {
+      // One page of a chunked list is not the whole list, not even the last page (it has no
+      // continue token of its own): keep its objects, not a list record.
       writer.submit("a list page of " + scope, body.length, () -> items.forEach(item -> cache.recordObject(client,
           request.resource(), item)));
       return;
