@@ -15,7 +15,7 @@ import java.util.Map;
 @Serdeable
 public record BundleView(String name, String source, String path, @Nullable String revision, String phase,
     @Nullable String message, int wave, List<List<String>> waves, Map<String, Integer> counts,
-    @Nullable List<ClusterView> clusters, List<RolloutState.History> history) {
+    @Nullable List<ClusterView> clusters, List<History> history) {
 
   /** Status values of a bundle on one cluster. */
   public static final String PENDING = "Pending";
@@ -32,6 +32,14 @@ public record BundleView(String name, String source, String path, @Nullable Stri
    */
   @Serdeable
   public record ClusterView(String cluster, String status, @Nullable String revision, @Nullable String desired,
-      @Nullable String message, List<RolloutState.ObjectError> objects, @Nullable String applyMode,
+      @Nullable String message, List<ObjectError> objects, @Nullable String applyMode,
       @Nullable String updatedAt) {}
+
+  /** One revision change: which commit (its message and author), why (commit or rollback), who and when. */
+  @Serdeable
+  public record History(String revision, String message, String author, String reason, String by, String at) {}
+
+  /** An object the agent could not apply (with the apiserver's message), or that drifted (with the fields). */
+  @Serdeable
+  public record ObjectError(String object, String message) {}
 }

@@ -1,6 +1,7 @@
 package io.outpost.hub.delivery;
 
-import io.micronaut.serde.annotation.Serdeable;
+import io.outpost.hub.delivery.BundleView.History;
+import io.outpost.hub.delivery.BundleView.ObjectError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +40,6 @@ final class RolloutState {
   public List<History> history = new ArrayList<>();
   public Map<String, ClusterState> clusters = new TreeMap<>();
 
-  /** One revision change: which commit, why, who and when. */
-  @Serdeable
-  public record History(String revision, String message, String author, String reason, String by, String at) {}
-
   /** Where one cluster stands with this bundle. */
   static final class ClusterState {
     /** The revision this cluster is meant to run (null: not released to it yet). */
@@ -56,8 +53,4 @@ final class RolloutState {
     public String applyMode;
     public String updatedAt;
   }
-
-  /** An object the agent could not apply, or that drifted. */
-  @Serdeable
-  public record ObjectError(String object, String message) {}
 }
