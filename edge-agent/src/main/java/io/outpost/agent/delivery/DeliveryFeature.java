@@ -3,7 +3,6 @@ package io.outpost.agent.delivery;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
-import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Requires;
 import io.outpost.agent.AgentFeature;
 import io.outpost.agent.ComponentStatuses;
@@ -14,6 +13,7 @@ import io.outpost.tunnel.delivery.DeliveryGrpc;
 import io.outpost.tunnel.delivery.DesiredBundle;
 import io.outpost.tunnel.delivery.DriftMode;
 import io.outpost.tunnel.delivery.Phase;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 @Singleton
 @Requires(beans = AgentSettings.class)
-@Bean(preDestroy = "close")
 public class DeliveryFeature implements AgentFeature, TunnelClient.ConnectionListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryFeature.class);
@@ -85,6 +84,7 @@ public class DeliveryFeature implements AgentFeature, TunnelClient.ConnectionLis
   }
 
   @Override
+  @PreDestroy
   public void close() {
     worker.shutdown();
     try {

@@ -125,7 +125,12 @@ final class KubeApplier {
 
   /** Deletes the object if it still carries this bundle's owner label; true if it is gone. */
   boolean prune(ObjectRef ref, String bundle) {
-    Resource<GenericKubernetesResource> resource = resource(ref);
+    Resource<GenericKubernetesResource> resource;
+    try {
+      resource = resource(ref);
+    } catch (UnknownKindException e) {
+      return true; // the kind is not served, so no such object exists (its apply failed)
+    }
     GenericKubernetesResource live = resource.get();
     if (live == null) {
       return true;
@@ -170,8 +175,7 @@ final class KubeApplier {
         gv -> Optional.ofNullable(client.getApiResources(gv)));
     return list.flatMap(l -> l.getResources().stream()
             .filter(r -> ref.kind().equals(r.getKind()) && !r.getName().contains("/")).findFirst())
-        .orElseThrow(() -> new KubernetesClientException("kind \"" + ref.kind() + "\" (apiVersion \""
-            + ref.apiVersion() + "\") is not served by this cluster's apiserver", 404, null));
+        .orElseThrow(() -> new UnknownKindException(ref));
   }
 
   @SuppressWarnings("unchecked")
@@ -209,6 +213,14 @@ final class KubeApplier {
       return JSON.writeValueAsString(object);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write an object as JSON", e);
+    }
+  }
+
+  /** The apiserver's discovery does not list the object's kind. */
+  static final class UnknownKindException extends KubernetesClientException {
+    UnknownKindException(ObjectRef ref) {
+      super("kind \"" + ref.kind() + "\" (apiVersion \"" + ref.apiVersion()
+          + "\") is not served by this cluster's apiserver; is its CRD installed?", 404, null);
     }
   }
 }

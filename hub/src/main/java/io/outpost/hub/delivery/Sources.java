@@ -80,7 +80,9 @@ public final class Sources implements AutoCloseable {
 
   public List<SourceView> list() {
     List<SourceView> result = new ArrayList<>();
-    specs.forEach((name, bytes) -> result.add(view(name)));
+    for (String name : specs.snapshot().keySet()) {
+      result.add(view(name));
+    }
     return result;
   }
 
@@ -118,7 +120,8 @@ public final class Sources implements AutoCloseable {
 
   private void pollDue() {
     Instant now = clock.instant();
-    specs.forEach((name, bytes) -> {
+    // Names first: a fetch writes to the store, which must not happen inside the store's forEach.
+    for (String name : specs.snapshot().keySet()) {
       if (!now.isBefore(nextFetch.getOrDefault(name, Instant.MIN))) {
         try {
           fetch(name, POLLER);
@@ -126,7 +129,7 @@ public final class Sources implements AutoCloseable {
           LOG.warn("source {}: poll failed", name, e);
         }
       }
-    });
+    }
   }
 
   private SourceView fetch(String name, String by) {
