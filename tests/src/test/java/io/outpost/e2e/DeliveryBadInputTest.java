@@ -150,4 +150,39 @@ class DeliveryBadInputTest {
       assertThat(fleet.sandbox("edge-1").client().namespaces().withName("field").get()).isNull();
     }
   }
+
+  /** The CLI as a platform engineer uses it: add a source, follow the rollout, list bundles, pause. */
+  @Test
+  void theCliAddsASourceFollowsTheRolloutAndListsBundles() {
+    try (GitFixture repo = GitFixture.init(dir.resolve("cli"))) {
+      String commit = repo.write("app/outpost-bundle.yaml", "name: cli\nnamespace: cli\ntargets: [{}]\n")
+          .write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n").commit("cli");
+
+      assertThat(cli("sources", "add", "cli", "--url", repo.url(), "--path", "app")).contains("\"status\":\"Ready\"");
+      String status = cli("rollout", "status", "cli", "--timeout", "30s");
+      assertThat(status.lines().toList()).last().asString()
+          .isEqualTo("cli " + commit.substring(0, 12) + " wave 1/1 Complete: 1/1 Synced, 0 Applying, 0 Failed,"
+              + " 0 Offline, 0 Pending");
+      assertThat(cli("bundles").lines().toList()).hasSize(2).last().asString()
+          .matches("cli +" + commit.substring(0, 12) + " +Complete +1/1 +1/1 +0 +0 +0 *");
+      assertThat(cli("rollout", "pause", "cli")).startsWith("cli " + commit.substring(0, 12) + " wave 1/1 Paused:");
+    }
+  }
+
+  private String cli(String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.out;
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--hub", fleet.hub().url(), "--token", fleet.adminToken(), "--ca-hash", fleet.hub().caPin()));
+    int exit;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      exit = new picocli.CommandLine(new io.outpost.hub.cli.HubMain()).execute(all.toArray(String[]::new));
+    } finally {
+      System.setOut(original);
+    }
+    String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(exit).as(String.join(" ", args) + " printed: " + printed).isZero();
+    return printed;
+  }
 }
