@@ -350,4 +350,39 @@ class DeliveryTest {
       assertThat(api.bundle("waves").revision()).isEqualTo(v1);
     }
   }
+
+  /** A paused bundle holds a new commit back from every cluster; promote releases the next wave and goes on. */
+  @Test
+  void pauseHoldsANewCommitAndPromoteReleasesIt() {
+    try (GitFixture repo = repo("pause")) {
+      String bundle = "name: pause\nnamespace: pause\ntargets:\n  - names: [edge-17, edge-18, edge-19]\n"
+          + "rollout:\n  canary: 1\n  batchSize: 1\n";
+      List<String> all = names(17, 19);
+      String v1 = repo.write("pause/outpost-bundle.yaml", bundle).write("pause/config.yaml", CONFIG.replace(
+          "${values.greeting}", "v1")).commit("pause v1");
+      api.source(source("pause", repo, "pause"));
+      awaitSynced("pause", v1, all);
+
+      assertThat(api.post("/api/v1/bundles/pause/pause", "{}").statusCode()).isEqualTo(200);
+      String v2 = repo.write("pause/config.yaml", CONFIG.replace("${values.greeting}", "v2")).commit("pause v2");
+      api.webhook("pause");
+
+      BundleView paused = api.bundle("pause");
+      assertThat(paused.phase()).isEqualTo("Paused");
+      assertThat(paused.revision()).isEqualTo(v2);
+      assertThat(paused.message()).isEqualTo("paused; commit " + v2.substring(0, 12) + " waits for resume or promote");
+      assertThat(paused.clusters()).allSatisfy(c -> {
+        assertThat(c.status()).isEqualTo("Pending");
+        assertThat(c.desired()).isEqualTo(v1);
+      });
+
+      var promoted = api.post("/api/v1/bundles/pause/promote", "{}");
+      assertThat(promoted.statusCode()).isEqualTo(200);
+      assertThat(DeliveryApi.read(promoted.body(), BundleView.class).clusters())
+          .filteredOn(c -> v2.equals(c.desired())).extracting(BundleView.ClusterView::cluster)
+          .containsExactly("edge-17", "edge-18");
+      awaitSynced("pause", v2, all);
+      await().atMost(WAIT).until(() -> "Complete".equals(api.bundle("pause").phase()));
+    }
+  }
 }

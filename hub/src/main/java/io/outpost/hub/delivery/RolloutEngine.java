@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,16 @@ public final class RolloutEngine implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /**
+   * Renders and sends, in order, off the engine's thread: a commit to a thousand clusters is a
+   * thousand renders, and status questions must not wait behind them. One thread keeps every
+   * cluster's messages in the order the engine decided them.
+   */
+  private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "outpost-delivery-send");
+    t.setDaemon(true);
+    return t;
+  });
   private final Map<String, RolloutState> rollouts = new TreeMap<>();
   private final Map<String, Sink> connected = new HashMap<>();
   private final Map<String, LoadedBundle> loaded = new HashMap<>();
@@ -90,8 +101,10 @@ public final class RolloutEngine implements AutoCloseable {
 
   /** Starts the periodic step. */
   public RolloutEngine start(Duration tickInterval) {
-    thread.scheduleWithFixedDelay(() -> run(() -> rollouts.values().forEach(this::tick)), tickInterval.toMillis(),
-        tickInterval.toMillis(), TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(() -> run(() -> {
+      rollouts.values().forEach(this::tick);
+      persist();
+    }), tickInterval.toMillis(), tickInterval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -266,6 +279,7 @@ public final class RolloutEngine implements AutoCloseable {
 
   @Override
   public void close() {
+    sender.shutdownNow();
     thread.shutdown();
     try {
       if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -285,8 +299,10 @@ public final class RolloutEngine implements AutoCloseable {
     r.revision = c.id();
     r.tree = bundle.tree();
     r.wave = 0;
-    r.phase = RolloutState.PROGRESSING;
-    r.message = null;
+    boolean paused = RolloutState.PAUSED.equals(r.phase) && !"rollback".equals(reason);
+    // A paused bundle takes new commits but releases them to no cluster until resumed or promoted.
+    r.phase = paused ? RolloutState.PAUSED : RolloutState.PROGRESSING;
+    r.message = paused ? "paused; commit " + c.shortId() + " waits for resume or promote" : null;
     r.invalidRevision = null;
     r.history.add(new History(c.id(), c.message(), c.author(), reason, by, clock.instant().toString()));
     dirty.add(r.name);
@@ -410,28 +426,48 @@ public final class RolloutEngine implements AutoCloseable {
   /** Renders the cluster's assigned revision and sends it; a render error is that cluster's failure. */
   private void push(RolloutState r, String cluster, ClusterState cs) {
     Optional<ClusterRecord> record = registry.get(cluster);
-    if (record.isEmpty()) {
+    Sink sink = connected.get(cluster);
+    if (record.isEmpty() || sink == null) {
       return;
     }
+    String revision = cs.assigned;
+    LoadedBundle bundle;
     try {
-      LoadedBundle bundle = bundle(r, cs.assigned);
-      List<String> objects = Renderer.render(bundle, record.get());
-      send(cluster, DesiredBundle.newBuilder().setBundle(r.name).setRevision(cs.assigned).addAllObjects(objects)
-          .setDrift(bundle.spec().correctDrift() ? DriftMode.DRIFT_CORRECT : DriftMode.DRIFT_REPORT).build());
+      bundle = bundle(r, revision);
     } catch (DeliveryException e) {
-      cs.reported = cs.assigned;
-      cs.phase = BundleView.FAILED;
-      cs.message = "not delivered: " + e.getMessage();
-      cs.objects = List.of();
-      cs.updatedAt = clock.instant().toString();
-      dirty.add(r.name);
+      failed(r, cs, revision, e);
+      return;
     }
+    sender.execute(() -> {
+      try {
+        List<String> objects = Renderer.render(bundle, record.get());
+        sink.send(DesiredBundle.newBuilder().setBundle(r.name).setRevision(revision).addAllObjects(objects)
+            .setDrift(bundle.spec().correctDrift() ? DriftMode.DRIFT_CORRECT : DriftMode.DRIFT_REPORT).build());
+      } catch (DeliveryException e) {
+        run(() -> {
+          failed(r, cs, revision, e);
+          tick(r);
+        });
+      }
+    });
+  }
+
+  private void failed(RolloutState r, ClusterState cs, String revision, DeliveryException e) {
+    if (!revision.equals(cs.assigned)) {
+      return; // a newer revision was assigned meanwhile
+    }
+    cs.reported = revision;
+    cs.phase = BundleView.FAILED;
+    cs.message = "not delivered: " + e.getMessage();
+    cs.objects = List.of();
+    cs.updatedAt = clock.instant().toString();
+    dirty.add(r.name);
   }
 
   private void send(String cluster, DesiredBundle desired) {
     Sink sink = connected.get(cluster);
     if (sink != null) {
-      sink.send(desired);
+      sender.execute(() -> sink.send(desired));
     }
   }
 
@@ -504,6 +540,10 @@ public final class RolloutEngine implements AutoCloseable {
     });
   }
 
+  /**
+   * Runs work on the engine's thread. What it changed is stored with the next step, not at once:
+   * a thousand agents reporting within a second must not mean a thousand store commits.
+   */
   private void run(Runnable work) {
     thread.execute(() -> {
       try {
@@ -511,7 +551,6 @@ public final class RolloutEngine implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.error("rollout step failed", e);
       }
-      persist();
     });
   }
 
