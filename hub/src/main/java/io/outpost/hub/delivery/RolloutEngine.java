@@ -345,7 +345,7 @@ public final class RolloutEngine implements AutoCloseable {
     List<List<String>> waves = WavePlanner.plan(plan, List.copyOf(targets.values()));
     r.wave = Math.min(r.wave, waves.size() - 1);
     while (true) {
-      release(r, waves, targets, plan);
+      release(r, waves, plan);
       List<String> failed = r.clusters.entrySet().stream()
           .filter(e -> failedAt(e.getValue(), r.revision)).map(Map.Entry::getKey).toList();
       if (failed.size() > plan.failureThreshold()) {
@@ -355,7 +355,9 @@ public final class RolloutEngine implements AutoCloseable {
             + first.message);
         return;
       }
-      boolean waveDone = waves.get(r.wave).stream().allMatch(c -> done(r, c, plan.waitForOffline()));
+      // A failed cluster within the threshold does not hold the wave: the threshold is the brake.
+      boolean waveDone = waves.get(r.wave).stream().allMatch(c -> done(r, c, plan.waitForOffline())
+          || failedAt(r.clusters.get(c), r.revision));
       if (!waveDone) {
         if (RolloutState.COMPLETE.equals(r.phase)) {
           setPhase(r, RolloutState.PROGRESSING, null);
@@ -373,28 +375,36 @@ public final class RolloutEngine implements AutoCloseable {
     }
   }
 
-  /** Gives the current revision to the clusters of the released waves, keeping within maxUnavailable. */
-  private void release(RolloutState r, List<List<String>> waves, Map<String, ClusterRecord> targets,
-      BundleSpec.Rollout plan) {
-    List<String> released = waves.subList(0, r.wave + 1).stream().flatMap(List::stream).toList();
-    int budget = plan.maxUnavailable().of(waves.get(r.wave).size());
-    int unavailable = (int) released.stream()
+  /**
+   * Gives the current revision to the clusters of the released waves. Within the current wave at
+   * most {@code maxUnavailable} online clusters are applying or failed at once; clusters of earlier
+   * waves (a promote moved past them) are released at once.
+   */
+  private void release(RolloutState r, List<List<String>> waves, BundleSpec.Rollout plan) {
+    List<String> current = waves.get(r.wave);
+    int budget = plan.maxUnavailable().of(current.size());
+    int unavailable = (int) current.stream()
         .filter(c -> connected.containsKey(c) && r.revision.equals(r.clusters.get(c).assigned) && !done(r, c, true))
         .count();
-    for (String cluster : released) {
-      ClusterState cs = r.clusters.get(cluster);
-      if (r.revision.equals(cs.assigned)) {
-        continue;
-      }
-      boolean online = connected.containsKey(cluster);
-      if (online && unavailable >= budget) {
-        return;
-      }
-      cs.assigned = r.revision;
-      dirty.add(r.name);
-      if (online) {
-        unavailable++;
-        push(r, cluster, cs);
+    for (int w = 0; w <= r.wave; w++) {
+      for (String cluster : waves.get(w)) {
+        ClusterState cs = r.clusters.get(cluster);
+        if (r.revision.equals(cs.assigned)) {
+          continue;
+        }
+        boolean online = connected.containsKey(cluster);
+        boolean limited = online && w == r.wave;
+        if (limited && unavailable >= budget) {
+          continue;
+        }
+        cs.assigned = r.revision;
+        dirty.add(r.name);
+        if (limited) {
+          unavailable++;
+        }
+        if (online) {
+          push(r, cluster, cs);
+        }
       }
     }
   }
