@@ -1,6 +1,6 @@
 #!/bin/sh
 # Outpost launcher of the distribution tarball (installed as bin/outpost by deploy/dist/make-dist.sh).
-#   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters   (--help on each)
+#   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters | sources | bundles | rollout   (--help on each)
 # Java: $OUTPOST_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH (17 or newer).
 # JVM options: $OUTPOST_JAVA_OPTS (split on spaces), e.g. "-Xmx512m -XX:+ExitOnOutOfMemoryError".
 # Log level of io.outpost.*: $OUTPOST_LOG (default INFO); logs go to standard error.
@@ -25,13 +25,16 @@ usage: outpost COMMAND [--help]
   kubeconfig                  fetch a kubeconfig with one context per member cluster
   token create|list|revoke    bootstrap tokens
   clusters [get|label|delete] the cluster registry
+  sources list|add|sync|delete     Git sources of bundles (GitOps)
+  bundles [NAME]       bundles and per-cluster delivery status
+  rollout status|promote|pause|resume|rollback NAME   follow and steer a rollout
   version                     print the distribution's version
 USAGE
 }
 
 cmd=${1:-}
 case "$cmd" in
-  hub|kubeconfig|token|clusters) app=hub; main=io.outpost.hub.cli.HubMain ;;
+  hub|kubeconfig|token|clusters|sources|bundles|rollout) app=hub; main=io.outpost.hub.cli.HubMain ;;
   agent) app=agent; main=io.outpost.agent.cli.AgentMain ;;
   version|--version|-V) cat "$home/VERSION"; exit 0 ;;
   ""|-h|--help|help) usage; exit 0 ;;
