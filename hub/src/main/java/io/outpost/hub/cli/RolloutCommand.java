@@ -1,5 +1,6 @@
 package io.outpost.hub.cli;
 
+import io.outpost.hub.api.Durations;
 import io.outpost.hub.delivery.BundleView;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -33,8 +34,8 @@ public final class RolloutCommand {
     @Override
     public Integer call() throws Exception {
       boolean terminal = System.console() != null;
-      long deadline = System.nanoTime() + io.outpost.hub.api.Durations.parse(timeout).toNanos();
-      Duration pause = io.outpost.hub.api.Durations.parse(interval);
+      long deadline = System.nanoTime() + Durations.parse(timeout).toNanos();
+      Duration pause = Durations.parse(interval);
       String last = null;
       while (true) {
         BundleView view = BundlesCommand.JSON.readValue(hub.call("GET", "/api/v1/bundles/" + name, null),

@@ -2,6 +2,7 @@ package io.outpost.hub.delivery;
 
 import io.micronaut.core.annotation.Nullable;
 import io.outpost.hub.registry.ClusterRecord;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -80,7 +81,7 @@ public record BundleSpec(String name, @Nullable String namespace, boolean correc
     return clusters.stream()
         .filter(c -> targets.stream().anyMatch(t -> t.matches(c)))
         .filter(c -> exclude.stream().noneMatch(x -> x.matches(c)))
-        .sorted(java.util.Comparator.comparing(ClusterRecord::name))
+        .sorted(Comparator.comparing(ClusterRecord::name))
         .toList();
   }
 }

@@ -4,6 +4,7 @@ import io.outpost.hub.delivery.Manifests.Manifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -70,7 +71,7 @@ public record LoadedBundle(BundleSpec spec, Commit commit, String tree, List<Man
   }
 
   private static boolean isManifest(String file) {
-    String f = file.toLowerCase(java.util.Locale.ROOT);
+    String f = file.toLowerCase(Locale.ROOT);
     return f.endsWith(".yaml") || f.endsWith(".yml") || f.endsWith(".json");
   }
 }

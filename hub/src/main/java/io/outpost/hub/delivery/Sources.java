@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -185,7 +187,7 @@ public final class Sources implements AutoCloseable {
     }
     String last = path.replaceAll("/+$", "").replaceAll(".*/", "");
     String derived = (spec.name() + "-" + (last.isEmpty() || last.equals(".") ? "root" : last))
-        .toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
     return derived.length() > 63 ? derived.substring(0, 63) : derived;
   }
 
@@ -253,7 +255,7 @@ public final class Sources implements AutoCloseable {
     return new SourceSpec(r.name(), r.url().trim(), r.ref(), List.copyOf(paths), r.pollInterval());
   }
 
-  private <T> T onGitThread(java.util.concurrent.Callable<T> work) {
+  private <T> T onGitThread(Callable<T> work) {
     try {
       return git.submit(work).get();
     } catch (InterruptedException e) {

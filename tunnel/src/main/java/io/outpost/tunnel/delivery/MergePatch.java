@@ -1,6 +1,9 @@
 package io.outpost.tunnel.delivery;
 
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -69,9 +72,9 @@ public final class MergePatch {
    * {@code live}, such as the status or defaults the apiserver filled in, are not ours and do not count).
    */
   @SuppressWarnings("unchecked")
-  public static java.util.List<String> differingFields(Map<String, Object> desired, Map<String, Object> live,
+  public static List<String> differingFields(Map<String, Object> desired, Map<String, Object> live,
       String prefix) {
-    java.util.List<String> fields = new java.util.ArrayList<>();
+    List<String> fields = new ArrayList<>();
     for (Map.Entry<String, Object> e : desired.entrySet()) {
       String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
       Object want = e.getValue();
@@ -88,7 +91,7 @@ public final class MergePatch {
   /** Numbers compare by value: 2 parsed as Integer on one side and Long on the other are equal. */
   private static boolean sameJson(Object a, Object b) {
     if (a instanceof Number x && b instanceof Number y) {
-      return new java.math.BigDecimal(x.toString()).compareTo(new java.math.BigDecimal(y.toString())) == 0;
+      return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
     }
     return Objects.equals(a, b);
   }
