@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
  * Broken input to GitOps delivery gets a clear status with the reason, and nothing is half-applied:
  * unreachable repositories, refused credentials (never echoed back), invalid YAML and an unknown
  * bundle-file field. (An unknown kind and a selector matching nothing are in {@link DeliveryTest}.)
+ * The same one-cluster fleet also serves the polling and CLI scenarios.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeliveryBadInputTest {
@@ -148,6 +149,31 @@ class DeliveryBadInputTest {
       assertThat(bundle.message()).contains(expected);
       assertThat(bundle.revision()).isNull();
       assertThat(fleet.sandbox("edge-1").client().namespaces().withName("field").get()).isNull();
+    }
+  }
+
+  /** A source is polled on its interval: a commit arrives without anyone calling the webhook. */
+  @Test
+  void aNewCommitIsPickedUpByPolling() {
+    try (GitFixture repo = GitFixture.init(dir.resolve("poll"))) {
+      repo.write("app/outpost-bundle.yaml", "name: poll\nnamespace: poll\ntargets: [{}]\n")
+          .write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: one}\n").commit("one");
+      Map<String, Object> body = source("poll", repo.url());
+      body.put("pollInterval", "1s");
+      api.source(body);
+      await().atMost(WAIT).until(() -> "Complete".equals(api.bundle("poll").phase()));
+
+      String v2 = repo.write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: two}\n")
+          .commit("two");
+
+      await().atMost(WAIT).untilAsserted(() -> {
+        BundleView.ClusterView c = api.cluster("poll", "edge-1");
+        assertThat(c.revision()).isEqualTo(v2);
+        assertThat(c.status()).isEqualTo("Synced");
+      });
+      assertThat(api.bundle("poll").history()).last().satisfies(h -> assertThat(h.by()).isEqualTo("git poll"));
+      assertThat(fleet.sandbox("edge-1").client().configMaps().inNamespace("poll").withName("cm").get().getData())
+          .containsEntry("v", "two");
     }
   }
 
