@@ -15,7 +15,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** With the hub gone, the agent keeps its cluster converged from the bundle it keeps locally. */
+/**
+ * With the hub gone, the agent keeps its cluster converged from the bundle it keeps locally; when
+ * the hub is back, it still knows the rollout (stored in its data dir) and the cluster is Synced.
+ */
 class DeliveryOfflineDriftTest {
 
   @TempDir Path dir;
@@ -27,12 +30,13 @@ class DeliveryOfflineDriftTest {
   }
 
   @Test
-  void driftIsCorrectedWhileTheHubIsUnreachable() {
+  void driftIsCorrectedWhileTheHubIsUnreachableAndTheRolloutSurvivesTheHubRestart() {
     fleet = Fleet.start(dir.resolve("fleet"), List.of(Fleet.Member.of("edge-1", "edge", Map.of())),
         h -> h.property("delivery.tick-interval", "100ms"), a -> a.property("delivery.drift-interval", "300ms"));
     DeliveryApi api = new DeliveryApi(new HubClient(fleet));
+    String commit;
     try (GitFixture repo = GitFixture.init(dir.resolve("repo"))) {
-      repo.write("app/outpost-bundle.yaml", "name: keep\nnamespace: keep\ndrift: correct\ntargets: [{}]\n")
+      commit = repo.write("app/outpost-bundle.yaml", "name: keep\nnamespace: keep\ndrift: correct\ntargets: [{}]\n")
           .write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: git}\n")
           .commit("keep");
       api.source(Map.of("name", "keep", "url", repo.url(), "paths", List.of("app")));
@@ -50,6 +54,15 @@ class DeliveryOfflineDriftTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       assertThat(configMaps.withName("cm").get()).isNotNull();
       assertThat(configMaps.withName("cm").get().getData()).containsEntry("v", "git");
+    });
+
+    fleet.restartHub();
+    DeliveryApi restarted = new DeliveryApi(new HubClient(fleet));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      var view = restarted.bundle("keep");
+      assertThat(view.revision()).isEqualTo(commit);
+      assertThat(view.phase()).isEqualTo("Complete");
+      assertThat(restarted.cluster("keep", "edge-1").status()).isEqualTo("Synced");
     });
   }
 }
