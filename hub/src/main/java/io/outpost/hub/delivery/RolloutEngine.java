@@ -17,7 +17,6 @@ import io.outpost.tunnel.delivery.Phase;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -499,18 +498,6 @@ public final class RolloutEngine implements AutoCloseable {
   }
 
   private BundleView view(RolloutState r, boolean withClusters) {
-    List<BundleView.ClusterView> clusters = new ArrayList<>();
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    for (String s : List.of(BundleView.PENDING, BundleView.APPLYING, BundleView.SYNCED, BundleView.OUT_OF_SYNC,
-        BundleView.FAILED, BundleView.OFFLINE)) {
-      counts.put(s, 0);
-    }
-    r.clusters.forEach((name, cs) -> {
-      String status = status(r, name, cs);
-      counts.merge(status, 1, Integer::sum);
-      clusters.add(new BundleView.ClusterView(name, status, cs.reported, cs.assigned, cs.message,
-          cs.objects == null ? List.of() : cs.objects, cs.applyMode, cs.updatedAt));
-    });
     List<List<String>> waves = List.of();
     try {
       if (r.revision != null) {
@@ -520,21 +507,7 @@ public final class RolloutEngine implements AutoCloseable {
     } catch (DeliveryException ignored) {
       // The phase already says why the bundle cannot be loaded.
     }
-    return new BundleView(r.name, r.source, r.path, r.revision, r.phase, r.message, r.wave, waves, counts,
-        withClusters ? clusters : null, List.copyOf(r.history));
-  }
-
-  private String status(RolloutState r, String cluster, ClusterState cs) {
-    if (!connected.containsKey(cluster)) {
-      return BundleView.OFFLINE;
-    }
-    if (cs.assigned == null || !cs.assigned.equals(r.revision) && !BundleView.FAILED.equals(cs.phase)) {
-      return BundleView.PENDING;
-    }
-    if (!cs.assigned.equals(cs.reported)) {
-      return BundleView.APPLYING;
-    }
-    return cs.phase;
+    return RolloutViews.view(r, connected.keySet(), waves, withClusters);
   }
 
   private Optional<BundleView> act(String name, Consumer<RolloutState> action) {
