@@ -1,6 +1,6 @@
 #!/bin/sh
 # Outpost launcher of the distribution tarball (installed as bin/outpost by deploy/dist/make-dist.sh).
-#   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters   (--help on each)
+#   outpost hub | agent join|run | kubeconfig | token create|list|revoke | clusters | sources | bundles | rollout   (--help on each)
 # Java: $OUTPOST_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH (17 or newer).
 # JVM options: $OUTPOST_JAVA_OPTS (split on spaces), e.g. "-Xmx512m -XX:+ExitOnOutOfMemoryError".
 # `agent node-proxy` adds $OUTPOST_NODE_PROXY_JAVA_OPTS (default: a 64 MiB heap, serial GC, C1 only) and,
@@ -28,13 +28,16 @@ usage: outpost COMMAND [--help]
   kubeconfig                  fetch a kubeconfig with one context per member cluster
   token create|list|revoke    bootstrap tokens
   clusters [get|label|delete] the cluster registry
+  sources list|add|sync|delete     Git sources of bundles (GitOps)
+  bundles [NAME]       bundles and per-cluster delivery status
+  rollout status|promote|pause|resume|rollback NAME   follow and steer a rollout
   version                     print the distribution's version
 USAGE
 }
 
 cmd=${1:-}
 case "$cmd" in
-  hub|kubeconfig|token|clusters) app=hub; main=io.outpost.hub.cli.HubMain ;;
+  hub|kubeconfig|token|clusters|sources|bundles|rollout) app=hub; main=io.outpost.hub.cli.HubMain ;;
   agent) app=agent; main=io.outpost.agent.cli.AgentMain ;;
   version|--version|-V) cat "$home/VERSION"; exit 0 ;;
   ""|-h|--help|help) usage; exit 0 ;;

@@ -29,9 +29,11 @@ import java.util.concurrent.Future;
  * exchange is answered 200 with a small fixed body, so GETs through the hub measure the hub and
  * the tunnel only. The simulator's own cost (threads, memory, CPU) is not what a real agent costs.
  *
- * <p>Arguments: {@code HOST PORT CA_PIN TOKENS_FILE} (one token per line; agent {@code i} is named
- * {@code sim-NNNN}). Reports {@code joined}, {@code connecting}, {@code connected}; answers the
- * {@code states} command; exits when stdin closes.
+ * <p>Arguments: {@code HOST PORT CA_PIN TOKENS_FILE [delivery]} (one token per line; agent {@code i}
+ * is named {@code sim-NNNN}). Reports {@code joined}, {@code connecting}, {@code connected}; answers
+ * the {@code states} command; exits when stdin closes. With {@code delivery}, every agent also
+ * speaks the Delivery stream ({@link SimulatedDelivery}: bundles applied into memory) and the
+ * {@code applied REVISION} command reports how many agents applied a revision, first and last when.
  */
 public final class AgentSimulator {
 
@@ -80,11 +82,16 @@ public final class AgentSimulator {
 
     // Connect: all at once, the worst case a hub meets (a fleet coming up together).
     List<TunnelClient> clients = new ArrayList<>();
+    boolean delivery = args.length > 4 && args[4].equals("delivery");
+    Map<String, SimulatedDelivery.Applied> applied = SimulatedDelivery.newLedger();
     ChildProcess.report("connecting", "at", System.currentTimeMillis());
     for (ChannelCredentials creds : credentials) {
       TunnelClient client = new TunnelClient(
           new TunnelClient.Settings(host, port, TunnelLimits.defaults(), Backoff.defaults(), "bench-sim"),
           () -> creds, AgentSimulator::answer, () -> SUMMARY);
+      if (delivery) {
+        client.addListener(new SimulatedDelivery(applied));
+      }
       clients.add(client);
       client.start();
     }
@@ -101,6 +108,9 @@ public final class AgentSimulator {
         clients.forEach(c -> states.merge(c.state(), 1, Integer::sum));
         ChildProcess.report("states", "connected", states.getOrDefault(TunnelClient.State.CONNECTED, 0),
             "other", clients.size() - states.getOrDefault(TunnelClient.State.CONNECTED, 0));
+      } else if (command.startsWith("applied ")) {
+        SimulatedDelivery.Applied a = applied.getOrDefault(command.substring(8), new SimulatedDelivery.Applied());
+        ChildProcess.report("applied", "count", a.count.get(), "first", a.first.get(), "last", a.last.get());
       }
     }, () -> {
       // Nothing to tidy: the hub goes down with the benchmark, and exiting drops every channel.

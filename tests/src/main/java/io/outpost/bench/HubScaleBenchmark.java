@@ -201,7 +201,7 @@ public final class HubScaleBenchmark {
         heap, kib(ChildProcess.memory(hub.pid()).get("VmRSS")));
   }
 
-  private static String createToken(HttpClient http, String url, String admin) throws Exception {
+  static String createToken(HttpClient http, String url, String admin) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/v1/tokens"))
         .header("Authorization", "Bearer " + admin)
         .header("Content-Type", "application/json")
@@ -214,7 +214,7 @@ public final class HubScaleBenchmark {
     return JSON.readTree(response.body()).get("token").asText();
   }
 
-  private static int countReady(HttpClient http, String url, String admin) throws Exception {
+  static int countReady(HttpClient http, String url, String admin) throws Exception {
     JsonNode clusters = JSON.readTree(Bench.fetch(http, URI.create(url + "/api/v1/clusters"), admin));
     int ready = 0;
     for (JsonNode cluster : clusters) {
