@@ -1,5 +1,6 @@
 package io.outpost.nodeproxy;
 
+import io.outpost.testing.FaultyLink;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
