@@ -9,6 +9,7 @@ import io.outpost.cache.queue.DurableQueue;
 import io.outpost.cache.store.DurableStore;
 import io.outpost.tunnel.client.Backoff;
 import io.outpost.tunnel.client.TunnelClient;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -41,6 +42,7 @@ public class DevicesFeature implements AgentFeature {
   private Uplink uplink;
   private MqttBridge mqtt;
   private String brokerUrl;
+  private boolean closed;
 
   public DevicesFeature(DevicesSettings settings, AgentSettings agent, AgentIdentityFiles identity, TunnelClient tunnel,
       ComponentStatuses statuses) {
@@ -140,7 +142,12 @@ public class DevicesFeature implements AgentFeature {
   }
 
   @Override
+  @PreDestroy
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     statuses.remove("mqtt");
     statuses.remove("devices");
     // Order: stop taking messages, finish the commit in progress, then the stream, broker and store.

@@ -5,6 +5,8 @@ import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -26,13 +28,18 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   private final Server server;
   private final String host;
+  private final int port;
 
-  private EmbeddedBroker(Server server, String host) {
+  private EmbeddedBroker(Server server, String host, int port) {
     this.server = server;
     this.host = host;
+    this.port = port;
   }
 
-  public static EmbeddedBroker start(String host, int port, Path dataDir) {
+  /** Starts the broker on {@code host:port}; port 0 picks a free one. */
+  public static EmbeddedBroker start(String host, int requestedPort, Path dataDir) {
+    // Moquette reports its configured port, not the bound one, so a free port is chosen here.
+    int port = requestedPort == 0 ? freePort(host) : requestedPort;
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -49,6 +56,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     props.setProperty(BrokerConstants.NETTY_MAX_BYTES_PROPERTY_NAME, Integer.toString(MAX_PACKET_BYTES));
     props.setProperty(BrokerConstants.IMMEDIATE_BUFFER_FLUSH_PROPERTY_NAME, "true");
     props.setProperty("telemetry_enabled", "false");
+    // Sessions and retained messages to disk every second, not every 30 s.
+    props.setProperty(BrokerConstants.AUTOSAVE_INTERVAL_PROPERTY_NAME, "1");
     Server server = new Server();
     try {
       server.startServer(new MemoryConfig(props));
@@ -56,11 +65,19 @@ public final class EmbeddedBroker implements AutoCloseable {
       server.stopServer();
       throw new IllegalStateException("embedded MQTT broker could not start on " + host + ":" + port + ": " + e.getMessage(), e);
     }
-    return new EmbeddedBroker(server, host);
+    return new EmbeddedBroker(server, host, port);
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + host + " for the embedded MQTT broker", e);
+    }
   }
 
   public int port() {
-    return server.getPort();
+    return port;
   }
 
   /** The URL clients on this machine use; a wildcard bind is reached through loopback. */
