@@ -100,6 +100,62 @@ class DevicesTest {
         fleet.hub().devices().get(EDGE, "fan-1").map(DeviceRecord::desiredAckedVersion).orElse(0L) == 1L);
   }
 
+  @Test
+  void nonUtf8AndOversizedPayloadsAreDroppedAndCountedWhileTheRestArrive() throws Exception {
+    long notUtf8 = devices().rejected().getOrDefault("not-utf8", 0L);
+    long oversized = devices().rejected().getOrDefault("oversized", 0L);
+    try (MqttDevice probe = MqttDevice.connect(devices().brokerUrl(), "probe-1")) {
+      probe.telemetry("{\"n\":1}");
+      probe.publish("devices/probe-1/telemetry", new byte[] {(byte) 0xC3, (byte) 0x28, 0x7B});
+      probe.publish("devices/probe-1/telemetry", new byte[io.outpost.agent.devices.DevicesSettings.DEFAULT_MAX_PAYLOAD_BYTES + 1]);
+      probe.telemetry("{\"n\":2}");
+      await().atMost(Duration.ofSeconds(20)).until(() -> count("probe-1") == 2);
+    }
+    assertThat(devices().rejected()).containsEntry("not-utf8", notUtf8 + 1).containsEntry("oversized", oversized + 1);
+    assertThat(fleet.hub().devices().recent(EDGE, "probe-1")).extracting(StoredMessage::payload)
+        .containsExactly("{\"n\":1}", "{\"n\":2}");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.get("/api/v1/clusters/" + EDGE).body())
+        .contains("not-utf8=" + (notUtf8 + 1), "oversized=" + (oversized + 1)));
+  }
+
+  @Test
+  void topicsOutsideTheRulesAndDeviceIdsWithPathCharactersAreNotForwarded() throws Exception {
+    long badIds = devices().rejected().getOrDefault("bad-device-id", 0L);
+    try (MqttDevice probe = MqttDevice.connect(devices().brokerUrl(), "probe-2")) {
+      probe.publish("devices/probe-2/firmware", "{}".getBytes());
+      probe.publish("devices/probe-2/x/telemetry", "{}".getBytes());
+      probe.publish("other/probe-2/telemetry", "{}".getBytes());
+      probe.publish("devices/../telemetry", "{}".getBytes());
+      probe.publish("devices/a b/telemetry", "{}".getBytes());
+      probe.telemetry("{\"ok\":true}");
+      await().atMost(Duration.ofSeconds(20)).until(() -> count("probe-2") == 1);
+    }
+    assertThat(devices().rejected()).containsEntry("bad-device-id", badIds + 2);
+    assertThat(fleet.hub().devices().list(Optional.of(EDGE))).extracting(DeviceRecord::device)
+        .doesNotContain("..", "a b", "x");
+    assertThat(fleet.hub().devices().recent(EDGE, "probe-2")).extracting(StoredMessage::topic)
+        .containsExactly("devices/probe-2/telemetry");
+  }
+
+  @Test
+  void theApiRefusesBadDeviceIdsUnknownClustersAndNonJsonDesiredState() {
+    HttpResponse<String> wildcard = putDesired(EDGE, "a%2Bb", "{}");
+    assertThat(wildcard.statusCode()).isEqualTo(400);
+    assertThat(wildcard.body()).contains("device id \\\"a+b\\\": must not contain '/', '+' or '#'");
+    HttpResponse<String> hash = putDesired(EDGE, "a%23b", "{}");
+    assertThat(hash.statusCode()).isEqualTo(400);
+    assertThat(hash.body()).contains("must not contain '/', '+' or '#'");
+    HttpResponse<String> unknown = putDesired("nowhere", "fan-9", "{}");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("cluster \\\"nowhere\\\" is not registered at this hub");
+    HttpResponse<String> notJson = putDesired(EDGE, "fan-9", "speed=3");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("desired state of device \\\"fan-9\\\" is not valid JSON");
+    HttpResponse<String> missing = http.get("/api/v1/devices/" + EDGE + "/never-seen");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("device \\\"never-seen\\\" of cluster \\\"" + EDGE + "\\\" is not known at this hub");
+  }
+
   static HttpResponse<String> putDesired(String cluster, String device, String json) {
     return http.send(http.request("/api/v1/devices/" + cluster + "/" + device + "/desired")
         .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)).build());
