@@ -53,6 +53,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     props.setProperty(BrokerConstants.DATA_PATH_PROPERTY_NAME, dataDir.toString());
     props.setProperty(BrokerConstants.PERSISTENT_QUEUE_TYPE_PROPERTY_NAME, "segmented");
     props.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, "true");
+    // mosquitto_pub and many small devices connect with an empty client id (clean session).
+    props.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "true");
     props.setProperty(BrokerConstants.NETTY_MAX_BYTES_PROPERTY_NAME, Integer.toString(MAX_PACKET_BYTES));
     props.setProperty(BrokerConstants.IMMEDIATE_BUFFER_FLUSH_PROPERTY_NAME, "true");
     props.setProperty("telemetry_enabled", "false");
