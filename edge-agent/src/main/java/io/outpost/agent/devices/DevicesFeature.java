@@ -30,6 +30,9 @@ public class DevicesFeature implements AgentFeature {
 
   private static final Logger log = LoggerFactory.getLogger(DevicesFeature.class);
 
+  /** QoS 1 messages the embedded broker may have on the way to us unacked: two batches' worth. */
+  private static final int IN_FLIGHT_FROM_EMBEDDED_BROKER = 2000;
+
   private final DevicesSettings settings;
   private final AgentSettings agent;
   private final AgentIdentityFiles identity;
@@ -78,7 +81,12 @@ public class DevicesFeature implements AgentFeature {
           .orElse("outpost-agent-" + identity.current().clusterName());
       mqtt = new MqttBridge(brokerUrl, clientId, connectOptions(), rules, settings.getMaxPayloadBytes(), writer,
           new Backoff(settings.getBackoffBase(), settings.getBackoffCap(), RandomGenerator.getDefault()),
-          desired::republishAll);
+          () -> {
+            if (broker != null) {
+              broker.widenInflightWindow(clientId, IN_FLIGHT_FROM_EMBEDDED_BROKER);
+            }
+            desired.republishAll();
+          });
       bridge[0] = mqtt;
       statuses.register("mqtt", mqtt::status);
       statuses.register("devices", this::queueStatus);

@@ -9,7 +9,15 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.reflect.Field;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The MQTT broker (Moquette, MQTT 3.1.1) the agent runs for single-box sites that have no broker
@@ -26,9 +34,14 @@ public final class EmbeddedBroker implements AutoCloseable {
   /** Largest MQTT packet the broker accepts; above the agent's payload limit so that limit is the one users meet. */
   static final int MAX_PACKET_BYTES = 16 << 20;
 
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
+  private static final int MOQUETTE_INFLIGHT_WINDOW = 10;
+
   private final Server server;
   private final String host;
   private final int port;
+  /** Sessions already widened (Moquette keeps one Session object per persistent session). */
+  private final Set<Object> widened = Collections.newSetFromMap(new WeakHashMap<>());
 
   private EmbeddedBroker(Server server, String host, int port) {
     this.server = server;
@@ -57,6 +70,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     props.setProperty(BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "true");
     props.setProperty(BrokerConstants.NETTY_MAX_BYTES_PROPERTY_NAME, Integer.toString(MAX_PACKET_BYTES));
     props.setProperty(BrokerConstants.IMMEDIATE_BUFFER_FLUSH_PROPERTY_NAME, "true");
+    // The per-session-loop command queue (default 1024): when it is full Moquette drops the command
+    // (a QoS 1 publish goes unacknowledged), which a burst of devices reaches quickly.
+    props.setProperty(BrokerConstants.SESSION_QUEUE_SIZE, "65536");
     props.setProperty("telemetry_enabled", "false");
     // Sessions and retained messages to disk every second, not every 30 s.
     props.setProperty(BrokerConstants.AUTOSAVE_INTERVAL_PROPERTY_NAME, "1");
@@ -76,6 +92,33 @@ public final class EmbeddedBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port on " + host + " for the embedded MQTT broker", e);
     }
+  }
+
+  /**
+   * Lets the session of {@code clientId} have {@code slots} QoS 1 messages unacknowledged instead of
+   * Moquette 0.17's hard-coded 10. The agent acks only after a disk commit, so with 10 it would get
+   * at most 10 messages per commit (a few hundred per second); with a wide window one commit covers
+   * a whole batch. Reaches into Moquette's internals (the version is pinned): if they are not as
+   * expected it logs and leaves the window as it is. Call after each connect of that client.
+   */
+  public void widenInflightWindow(String clientId, int slots) {
+    try {
+      Object registry = field(server, "sessions");
+      Map<?, ?> pool = (Map<?, ?>) field(registry, "pool");
+      Object session = pool.get(clientId);
+      if (session != null && widened.add(session)) {
+        ((AtomicInteger) field(session, "inflightSlots")).addAndGet(slots - MOQUETTE_INFLIGHT_WINDOW);
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.warn("devices: cannot widen the embedded broker's in-flight window for {} ({}); staying at {}", clientId,
+          e.toString(), MOQUETTE_INFLIGHT_WINDOW);
+    }
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
   }
 
   public int port() {

@@ -1,10 +1,12 @@
 package io.outpost.hub.devices;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.micronaut.json.JsonMapper;
 import io.outpost.cache.store.DurableMap;
 import io.outpost.cache.store.DurableStore;
 import io.outpost.devices.DeviceIds;
 import io.outpost.devices.proto.DeviceMessage;
+import io.outpost.devices.proto.MessageBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,14 +17,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub's devices, per cluster, in its {@link DurableStore}: one record per device (maps
- * {@code devices}) and its last N messages ({@code device-messages}, keyed by sequence). A batch
+ * The hub's devices, per cluster, in its {@link DurableStore}: one record per device (map
+ * {@code devices}, JSON) and its last N messages (map {@code device-recent}, one protobuf
+ * {@code MessageBatch} per device, so a batch costs two store writes per device, not several per
+ * message). A batch
  * from an agent is committed in one transaction; a message whose sequence is at or below the
  * device's last stored one is a resend and is not stored again, which makes the at-least-once
  * stream from the agent exactly-once in the registry, in order per device.
@@ -38,13 +44,14 @@ public final class DeviceRegistry {
   private final int keepMessages;
   /** "cluster/device" → record; mirrors {@link #records}, changed only after a commit. */
   private final Map<String, DeviceRecord> byKey = new ConcurrentHashMap<>();
+  private final List<Consumer<List<DeviceMessage>>> committedListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
 
   public DeviceRegistry(DurableStore store, JsonMapper json, int keepMessages) {
     this.store = store;
     this.records = store.map("devices");
-    this.messages = store.map("device-messages");
+    this.messages = store.map("device-recent");
     this.json = json;
     this.keepMessages = keepMessages;
     records.forEach((key, value) -> byKey.put(key, decode(value)));
@@ -57,6 +64,7 @@ public final class DeviceRegistry {
   public List<String> commit(String cluster, List<DeviceMessage> batch) {
     List<String> ids = new ArrayList<>(batch.size());
     Map<String, DeviceRecord> changed = new HashMap<>();
+    Map<String, List<DeviceMessage>> added = new HashMap<>();
     long[] fresh = new long[1];
     synchronized (this) {
       store.transaction(() -> {
@@ -73,20 +81,42 @@ public final class DeviceRegistry {
             duplicates.incrementAndGet();
             continue;
           }
-          String payload = m.getPayload().toStringUtf8();
           String received = Instant.ofEpochMilli(m.getReceivedAtMillis()).toString();
-          messages.put(messageKey(key, m.getSeq()), encode(new StoredMessage(m.getId(), m.getSeq(), m.getTopic(),
-              payload, received)));
-          messages.remove(messageKey(key, m.getSeq() - keepMessages));
-          changed.put(key, record.withMessage(m.getSeq(), received, m.getTopic(), payload));
+          changed.put(key, record.withMessage(m.getSeq(), received, m.getTopic(), m.getPayload().toStringUtf8()));
+          added.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
           fresh[0]++;
         }
         changed.forEach((key, record) -> records.put(key, encode(record)));
+        added.forEach(this::keepRecent);
       });
       byKey.putAll(changed);
     }
     stored.addAndGet(fresh[0]);
+    committedListeners.forEach(l -> l.accept(batch));
     return ids;
+  }
+
+  /** Calls {@code listener} with every batch after it is committed (duplicates included; benchmarks, metrics). */
+  public void onCommitted(Consumer<List<DeviceMessage>> listener) {
+    committedListeners.add(listener);
+  }
+
+  /** Appends {@code fresh} to the device's kept messages and trims them to the last N. */
+  private void keepRecent(String key, List<DeviceMessage> fresh) {
+    List<DeviceMessage> kept = new ArrayList<>(readRecent(key));
+    kept.addAll(fresh);
+    List<DeviceMessage> last = kept.subList(Math.max(0, kept.size() - keepMessages), kept.size());
+    messages.put(key, MessageBatch.newBuilder().addAllMessages(last).build().toByteArray());
+  }
+
+  private List<DeviceMessage> readRecent(String key) {
+    return messages.get(key).map(bytes -> {
+      try {
+        return MessageBatch.parseFrom(bytes).getMessagesList();
+      } catch (InvalidProtocolBufferException e) {
+        throw new UncheckedIOException("unreadable recent messages of device " + key, e);
+      }
+    }).orElse(List.of());
   }
 
   /** Sets the desired state of a device (seen or not yet); returns the record with the new version. */
@@ -128,16 +158,10 @@ public final class DeviceRegistry {
 
   /** The device's kept messages, oldest first. */
   public List<StoredMessage> recent(String cluster, String device) {
-    DeviceRecord record = byKey.get(key(cluster, device));
-    if (record == null) {
-      return List.of();
-    }
-    List<StoredMessage> out = new ArrayList<>();
-    String key = key(cluster, device);
-    for (long seq = Math.max(1, record.lastSeq() - keepMessages + 1); seq <= record.lastSeq(); seq++) {
-      messages.get(messageKey(key, seq)).ifPresent(bytes -> out.add(decodeMessage(bytes)));
-    }
-    return out;
+    return readRecent(key(cluster, device)).stream()
+        .map(m -> new StoredMessage(m.getId(), m.getSeq(), m.getTopic(), m.getPayload().toStringUtf8(),
+            Instant.ofEpochMilli(m.getReceivedAtMillis()).toString()))
+        .toList();
   }
 
   /** Messages stored since the hub started. */
@@ -154,10 +178,6 @@ public final class DeviceRegistry {
     return cluster + "/" + device;
   }
 
-  private static String messageKey(String deviceKey, long seq) {
-    return deviceKey + "/" + String.format("%019d", seq);
-  }
-
   private byte[] encode(Object value) {
     try {
       return json.writeValueAsBytes(value);
@@ -171,14 +191,6 @@ public final class DeviceRegistry {
       return json.readValue(bytes, DeviceRecord.class);
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable device record: " + new String(bytes, StandardCharsets.UTF_8), e);
-    }
-  }
-
-  private StoredMessage decodeMessage(byte[] bytes) {
-    try {
-      return json.readValue(bytes, StoredMessage.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -20,8 +20,9 @@ class DurableQueueTest {
   void entriesComeOutInOrderAndSurviveReopenUntilRemoved() {
     try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
       DurableQueue queue = new DurableQueue(store, "up", 1 << 20);
-      List<Long> positions = queue.appendAll(values("a", "b", "c"), s -> s.map("side").put("k", bytes("v")));
-      queue.removeAll(List.of(positions.get(0)));
+      List<Long> positions = queue.appendAll(values("a"), s -> { });
+      queue.appendAll(values("b", "c"), s -> s.map("side").put("k", bytes("v")));
+      queue.removeAll(positions);
     }
     try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
       DurableQueue queue = new DurableQueue(store, "up", 1 << 20);
@@ -30,6 +31,24 @@ class DurableQueueTest {
       List<Long> next = queue.appendAll(values("d"), s -> { });
       assertEquals(4L, next.get(0), "positions are never reused, even after a reopen");
       assertEquals(List.of("c", "d"), strings(queue.read(2, 10, 1 << 20)));
+    }
+  }
+
+  @Test
+  void aBatchLeavesTheStoreWhenAllItsEntriesAreRemovedAndComesBackWholeOtherwise() {
+    try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
+      DurableQueue queue = new DurableQueue(store, "up", 1 << 20);
+      List<Long> first = queue.appendAll(values("a", "b"), s -> { });
+      List<Long> second = queue.appendAll(values("c", "d"), s -> { });
+      queue.removeAll(first);
+      queue.removeAll(List.of(second.get(0)));
+      assertEquals(List.of("d"), strings(queue.read(0, 10, 100)));
+      assertEquals(1, queue.size());
+    }
+    try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
+      DurableQueue queue = new DurableQueue(store, "up", 1 << 20);
+      assertEquals(List.of("c", "d"), strings(queue.read(0, 10, 100)),
+          "at least once: a partly confirmed batch is delivered again after a restart");
     }
   }
 
@@ -53,6 +72,7 @@ class DurableQueueTest {
       assertEquals(List.of("2222", "3333"), strings(queue.read(0, 10, 100)));
       assertEquals(2, queue.dropped());
       assertEquals(8, queue.bytes());
+      assertEquals(2, queue.size());
     }
     try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
       assertEquals(2, new DurableQueue(store, "up", 10).dropped(), "the drop counter is durable");
@@ -65,7 +85,7 @@ class DurableQueueTest {
       DurableQueue queue = new DurableQueue(store, "up", 10);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> queue.appendAll(values("01234567890"), s -> { }));
-      assertEquals("queue entry of 11 bytes: larger than the queue's whole budget of 10 bytes", e.getMessage());
+      assertEquals("queue entries of 11 bytes: larger than the queue's whole budget of 10 bytes", e.getMessage());
       assertEquals(0, queue.size());
     }
   }
