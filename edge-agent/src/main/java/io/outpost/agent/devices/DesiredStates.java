@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.outpost.cache.store.DurableMap;
 import io.outpost.cache.store.DurableStore;
 import io.outpost.devices.proto.Desired;
+import java.util.Optional;
 import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,16 +52,16 @@ final class DesiredStates {
     }
   }
 
-  private java.util.Optional<Desired> stored(String device) {
+  private Optional<Desired> stored(String device) {
     return desired.get(device).flatMap(DesiredStates::parse);
   }
 
-  private static java.util.Optional<Desired> parse(byte[] bytes) {
+  private static Optional<Desired> parse(byte[] bytes) {
     try {
-      return java.util.Optional.of(Desired.parseFrom(bytes));
+      return Optional.of(Desired.parseFrom(bytes));
     } catch (InvalidProtocolBufferException e) {
       log.warn("devices: skipping an unreadable stored desired state: {}", e.getMessage());
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 }

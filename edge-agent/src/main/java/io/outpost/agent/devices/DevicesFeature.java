@@ -12,6 +12,7 @@ import io.outpost.tunnel.client.TunnelClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -145,7 +146,7 @@ public class DevicesFeature implements AgentFeature {
   }
 
   /** Messages not forwarded because of bad input, by reason. */
-  public java.util.Map<String, Long> rejected() {
+  public Map<String, Long> rejected() {
     return mqtt.rejected();
   }
 

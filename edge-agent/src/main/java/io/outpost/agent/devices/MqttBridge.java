@@ -1,19 +1,19 @@
 package io.outpost.agent.devices;
 
+import io.outpost.devices.DeviceIds;
 import io.outpost.tunnel.client.Backoff;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Consumer;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -175,7 +175,7 @@ final class MqttBridge implements MqttCallbackExtended, AutoCloseable {
     if (match.isEmpty()) {
       return reject("outside-rules", "topic \"" + topic + "\" matches none of the up topics " + rules.upFilters());
     }
-    var idProblem = io.outpost.devices.DeviceIds.problem(match.get().device());
+    var idProblem = DeviceIds.problem(match.get().device());
     if (idProblem.isPresent()) {
       return reject("bad-device-id", "topic \"" + topic + "\": " + idProblem.get());
     }

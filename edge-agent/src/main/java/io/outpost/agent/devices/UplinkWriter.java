@@ -6,6 +6,7 @@ import io.outpost.cache.store.DurableMap;
 import io.outpost.cache.store.DurableStore;
 import io.outpost.devices.proto.DeviceMessage;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,8 +155,8 @@ final class UplinkWriter implements AutoCloseable {
   }
 
   private static long fingerprint(Arrival a) {
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(a.topic().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    CRC32C crc = new CRC32C();
+    crc.update(a.topic().getBytes(StandardCharsets.UTF_8));
     crc.update(a.payload());
     return (crc.getValue() << 32) ^ a.payload().length;
   }
