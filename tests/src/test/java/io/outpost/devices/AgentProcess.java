@@ -22,16 +22,10 @@ final class AgentProcess implements AutoCloseable {
 
   /** An agent using the external broker at {@code brokerUrl}. */
   static AgentProcess start(Path dataDir, Path kubeconfig, String brokerUrl, int run) {
-    return start(dataDir, kubeconfig, List.of("--mqtt-broker", brokerUrl), run);
-  }
-
-  /** An agent with {@code devicesFlags} ({@code --mqtt-broker URL} or {@code --mqtt-port N} for its embedded broker). */
-  static AgentProcess start(Path dataDir, Path kubeconfig, List<String> devicesFlags, int run) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         AgentMain.class.getName(), "agent", "run", "--data-dir", dataDir.toString(),
-        "--kubeconfig", kubeconfig.toString(), "--backoff-cap", "1s", "--devices"));
-    command.addAll(devicesFlags);
+        "--kubeconfig", kubeconfig.toString(), "--backoff-cap", "1s", "--devices", "--mqtt-broker", brokerUrl));
     Path log = dataDir.resolve("agent-" + run + ".log");
     try {
       Files.createDirectories(dataDir);
