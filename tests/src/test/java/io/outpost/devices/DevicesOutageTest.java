@@ -165,6 +165,54 @@ class DevicesOutageTest {
     }
   }
 
+  @Test
+  void anSslBrokerIsReachedWithTheGivenCaFileAndRefusedWithoutIt() throws Exception {
+    Path keystore = dir.resolve("broker.p12");
+    Path ca = dir.resolve("broker-ca.pem");
+    keytool("-genkeypair", "-alias", "broker", "-keyalg", "EC", "-keystore", keystore.toString(), "-storetype",
+        "PKCS12", "-storepass", "changeit", "-keypass", "changeit", "-dname", "CN=127.0.0.1", "-ext",
+        "SAN=ip:127.0.0.1", "-validity", "2");
+    keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", "changeit",
+        "-file", ca.toString());
+    int plain = freePort();
+    int tls = freePort();
+    Server broker = startBroker(plain, dir.resolve("broker-e"), Map.of(
+        BrokerConstants.SSL_PORT_PROPERTY_NAME, Integer.toString(tls),
+        BrokerConstants.JKS_PATH_PROPERTY_NAME, keystore.toString(),
+        BrokerConstants.KEY_STORE_TYPE, "pkcs12",
+        BrokerConstants.KEY_STORE_PASSWORD_PROPERTY_NAME, "changeit",
+        BrokerConstants.KEY_MANAGER_PASSWORD_PROPERTY_NAME, "changeit"));
+    String url = "ssl://127.0.0.1:" + tls;
+    try {
+      try (Agent agent = agent("site-e", a -> a.property("devices.broker-url", url)
+          .property("devices.ca-file", ca.toString()))) {
+        DevicesFeature devices = agent.feature(DevicesFeature.class);
+        await().atMost(Duration.ofSeconds(20)).until(() -> devices.mqttStatus().equals("connected " + url));
+        try (MqttDevice meter = MqttDevice.connect("tcp://127.0.0.1:" + plain, "meter-tls")) {
+          meter.telemetry("{\"tls\":true}");
+          await().atMost(Duration.ofSeconds(20)).until(() -> count("site-e", "meter-tls") == 1);
+        }
+      }
+      // Without the CA file the JVM's trust store does not know the broker's certificate.
+      try (Agent agent = agent("site-e", a -> a.property("devices.broker-url", url))) {
+        DevicesFeature devices = agent.feature(DevicesFeature.class);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(devices.mqttStatus())
+            .startsWith("retrying in ").contains("broker " + url));
+      }
+    } finally {
+      broker.stopServer();
+    }
+  }
+
+  static void keytool(String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("keytool: " + out).isZero();
+  }
+
   static Server startBroker(int port, Path data, Map<String, String> extra) throws Exception {
     Properties props = new Properties();
     props.setProperty(BrokerConstants.HOST_PROPERTY_NAME, "127.0.0.1");
