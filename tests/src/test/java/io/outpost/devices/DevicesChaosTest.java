@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.outpost.agent.AgentJoin;
-import io.outpost.agent.devices.EmbeddedBroker;
 import io.outpost.hub.Hub;
 import io.outpost.hub.devices.DeviceRecord;
 import io.outpost.hub.devices.StoredMessage;
@@ -14,8 +13,10 @@ import io.outpost.testing.FaultyLink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,9 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * agent is killed -9 twice. The hub must end with exactly 10,000 messages, none twice, each
  * device's in the order it sent them.
  *
- * <p>The broker runs in the test's JVM, apart from the agent: a broker that dies with the agent
- * (the embedded one) loses what it had accepted from devices and not yet handed to the agent, see
- * the README's devices section.
+ * <p>The broker is mosquitto, a process apart from the agent: a broker that dies with the agent
+ * (the embedded one) can lose what it had accepted from devices and not yet handed to the agent, and
+ * Moquette 0.17 resends a message that was in flight to the killed agent only after newer ones
+ * (seen here: one pair of a device's messages swapped), where MQTT 3.1.1 (4.6) wants resends in the
+ * original order, which mosquitto keeps. Skipped, saying so, without mosquitto.
  */
 class DevicesChaosTest {
 
@@ -47,6 +50,7 @@ class DevicesChaosTest {
 
   @Test
   void tenThousandMessagesArriveExactlyOnceInOrderThroughCutsAndKills() throws Exception {
+    Mosquitto.assumeInstalled();
     long seed = System.nanoTime();
     System.out.println("devices chaos seed: " + seed);
     Random random = new Random(seed);
@@ -54,7 +58,7 @@ class DevicesChaosTest {
     try (Hub hub = Hub.builder().dataDir(dir.resolve("hub")).httpsPort(0).tunnelPort(0)
             .property("devices.keep-messages", PER_DEVICE).start();
         SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder(CLUSTER).build());
-        EmbeddedBroker broker = EmbeddedBroker.start("127.0.0.1", 0, dir.resolve("broker"));
+        Mosquitto broker = Mosquitto.start(dir.resolve("mosquitto"));
         FaultyLink link = new FaultyLink(hub.tunnelPort())) {
       String token = hub.tokens().create(Duration.ofMinutes(10), "chaos").token();
       AgentJoin.join(hub.advertisedHost() + ":" + link.port(), token, hub.caPin(), CLUSTER, "edge", Map.of(), agentDir);
@@ -81,7 +85,7 @@ class DevicesChaosTest {
         // when the tunnel is cut 10 times and the agent is killed twice, at random moments,
         List<String> events = new ArrayList<>(List.of("kill", "kill"));
         IntStream.range(0, 10).forEach(i -> events.add("cut"));
-        java.util.Collections.shuffle(events, random);
+        Collections.shuffle(events, random);
         long slot = PUBLISHING.toNanos() / events.size();
         int run = 1;
         for (String event : events) {
@@ -126,6 +130,6 @@ class DevicesChaosTest {
   }
 
   static long total(Hub hub) {
-    return hub.devices().list(java.util.Optional.of(CLUSTER)).stream().mapToLong(DeviceRecord::messageCount).sum();
+    return hub.devices().list(Optional.of(CLUSTER)).stream().mapToLong(DeviceRecord::messageCount).sum();
   }
 }

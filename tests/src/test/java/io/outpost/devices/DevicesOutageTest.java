@@ -24,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
@@ -34,8 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Devices when things are down: the site cut off from the hub (a relay that drops the tunnel), the
- * agent restarted, the broker down at start or dying later, a broker that refuses our credentials.
+ * Devices when things are down or guarded: the site cut off from the hub (a relay that drops the
+ * tunnel), the agent restarted, the broker down at start or dying later, a broker that refuses our
+ * credentials, a TLS broker with and without its CA.
  */
 class DevicesOutageTest {
 
@@ -205,9 +208,9 @@ class DevicesOutageTest {
   }
 
   static void keytool(String... args) throws Exception {
-    java.util.List<String> command = new java.util.ArrayList<>();
+    List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(java.util.List.of(args));
+    command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as("keytool: " + out).isZero();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.outpost.agent.devices.DevicesFeature;
+import io.outpost.agent.devices.DevicesSettings;
 import io.outpost.demo.Fleet;
 import io.outpost.e2e.support.HubClient;
 import io.outpost.hub.devices.DeviceRecord;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +66,7 @@ class DevicesTest {
     }
     List<StoredMessage> recent = fleet.hub().devices().recent(EDGE, "pump-1");
     assertThat(recent).extracting(StoredMessage::payload)
-        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 50).mapToObj(i -> "{\"n\":" + i + "}").toList());
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 50).mapToObj(i -> "{\"n\":" + i + "}").toList());
     assertThat(recent).extracting(StoredMessage::seq).isSorted().doesNotHaveDuplicates();
     DeviceRecord pump2 = fleet.hub().devices().get(EDGE, "pump-2").orElseThrow();
     assertThat(pump2.reportedState()).isEqualTo("{\"valve\":\"open\"}");
@@ -107,7 +109,7 @@ class DevicesTest {
     try (MqttDevice probe = MqttDevice.connect(devices().brokerUrl(), "probe-1")) {
       probe.telemetry("{\"n\":1}");
       probe.publish("devices/probe-1/telemetry", new byte[] {(byte) 0xC3, (byte) 0x28, 0x7B});
-      probe.publish("devices/probe-1/telemetry", new byte[io.outpost.agent.devices.DevicesSettings.DEFAULT_MAX_PAYLOAD_BYTES + 1]);
+      probe.publish("devices/probe-1/telemetry", new byte[DevicesSettings.DEFAULT_MAX_PAYLOAD_BYTES + 1]);
       probe.telemetry("{\"n\":2}");
       await().atMost(Duration.ofSeconds(20)).until(() -> count("probe-1") == 2);
     }

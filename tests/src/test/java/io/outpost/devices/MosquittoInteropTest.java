@@ -2,18 +2,14 @@ package io.outpost.devices;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.outpost.agent.devices.DevicesFeature;
 import io.outpost.demo.Fleet;
 import io.outpost.e2e.support.HubClient;
 import io.outpost.hub.devices.DeviceRecord;
 import java.io.IOException;
-import java.net.Socket;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,32 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MosquittoInteropTest {
 
-  static final String MOSQUITTO = "/usr/sbin/mosquitto";
   static final String CLUSTER = "edge-mosq";
 
   @TempDir static Path dir;
-  static Process broker;
+  static Mosquitto broker;
   static int port;
   static Fleet fleet;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(MOSQUITTO)) && onPath("mosquitto_pub") && onPath("mosquitto_sub"),
-        "mosquitto, mosquitto_pub or mosquitto_sub not installed (apt-get install mosquitto mosquitto-clients):"
-            + " skipping the mosquitto interop scenarios");
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    Path conf = dir.resolve("mosquitto.conf");
-    Files.writeString(conf, String.join("\n", "listener " + port + " 127.0.0.1", "allow_anonymous true",
-        "persistence false", "user root", "max_queued_messages 100000", ""));
-    broker = new ProcessBuilder(MOSQUITTO, "-c", conf.toString()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return true;
-      }
-    });
+    broker = Mosquitto.start(dir.resolve("mosquitto"));
+    port = broker.port();
     fleet = Fleet.start(dir.resolve("fleet"), List.of(Fleet.Member.of(CLUSTER, "edge", Map.of())), hub -> hub,
         agent -> agent.property("devices.enabled", true).property("devices.broker-url", "tcp://127.0.0.1:" + port));
   }
@@ -67,8 +48,7 @@ class MosquittoInteropTest {
       fleet.close();
     }
     if (broker != null) {
-      broker.destroy();
-      broker.waitFor(10, TimeUnit.SECONDS);
+      broker.close();
     }
   }
 
@@ -105,9 +85,5 @@ class MosquittoInteropTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
     return out;
-  }
-
-  static boolean onPath(String binary) {
-    return Files.isExecutable(Path.of("/usr/bin", binary));
   }
 }
