@@ -6,6 +6,7 @@ import io.outpost.hub.api.HubUrl;
 import io.outpost.hub.auth.BootstrapTokens;
 import io.outpost.hub.auth.UserTokens;
 import io.outpost.hub.config.HubSettings;
+import io.outpost.hub.devices.DeviceRegistry;
 import io.outpost.hub.join.HubPki;
 import io.outpost.hub.registry.ClusterRegistry;
 import io.outpost.tunnel.server.TunnelServer;
@@ -87,6 +88,10 @@ public final class Hub implements AutoCloseable {
 
   public ClusterRegistry registry() {
     return context.getBean(ClusterRegistry.class);
+  }
+
+  public DeviceRegistry devices() {
+    return context.getBean(DeviceRegistry.class);
   }
 
   public TunnelServer tunnel() {

@@ -1,5 +1,6 @@
 package io.outpost.demo;
 
+import io.outpost.agent.devices.DevicesFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     wipe(dir);
-    Fleet fleet = Fleet.start(dir, MEMBERS, hub -> hub.httpsPort(port).tunnelPort(tunnelPort), agent -> agent);
+    // Edge sites bridge their MQTT devices, each through an embedded broker on a free port.
+    Fleet fleet = Fleet.startPerMember(dir, MEMBERS, hub -> hub.httpsPort(port).tunnelPort(tunnelPort),
+        (member, agent) -> member.kind().equals("edge")
+            ? agent.property("devices.enabled", true).property("devices.embedded-port", 0) : agent);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       fleet.close();
@@ -62,6 +66,12 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("ca-hash: " + fleet.hub().caPin());
     for (Fleet.Member member : MEMBERS) {
       System.out.println("cluster: " + member.name() + " (" + member.kind() + ", sandbox " + fleet.sandbox(member.name()).url() + ")");
+    }
+    for (Fleet.Member member : MEMBERS) {
+      if (member.kind().equals("edge")) {
+        DevicesFeature devices = fleet.agent(member.name()).feature(DevicesFeature.class);
+        System.out.println("mqtt: " + devices.brokerUrl() + " (cluster " + member.name() + ")");
+      }
     }
     System.out.println("try: kubectl --kubeconfig " + kubeconfig + " --context edge-sh-01 get pods -A");
     System.out.println("Ctrl-C to stop.");

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -46,7 +47,7 @@ public final class Fleet implements AutoCloseable {
 
   private final Path workDir;
   private final UnaryOperator<Hub.Builder> hubSettings;
-  private final UnaryOperator<Agent.Builder> agentSettings;
+  private final BiFunction<Member, Agent.Builder, Agent.Builder> agentSettings;
   private final Map<String, SandboxCluster> sandboxes = new LinkedHashMap<>();
   private final Map<String, Agent> agents = new LinkedHashMap<>();
   private final List<Member> members;
@@ -56,7 +57,7 @@ public final class Fleet implements AutoCloseable {
   private String adminToken;
 
   private Fleet(Path workDir, List<Member> members, UnaryOperator<Hub.Builder> hubSettings,
-      UnaryOperator<Agent.Builder> agentSettings) {
+      BiFunction<Member, Agent.Builder, Agent.Builder> agentSettings) {
     this.workDir = workDir;
     this.members = List.copyOf(members);
     this.hubSettings = hubSettings;
@@ -66,6 +67,12 @@ public final class Fleet implements AutoCloseable {
   /** Starts the hub, then for each member a sandbox cluster and an agent that joins with a fresh token. */
   public static Fleet start(Path workDir, List<Member> members, UnaryOperator<Hub.Builder> hubSettings,
       UnaryOperator<Agent.Builder> agentSettings) {
+    return startPerMember(workDir, members, hubSettings, (member, agent) -> agentSettings.apply(agent));
+  }
+
+  /** Like {@link #start}, with agent settings that depend on the member (e.g. devices only at edge sites). */
+  public static Fleet startPerMember(Path workDir, List<Member> members, UnaryOperator<Hub.Builder> hubSettings,
+      BiFunction<Member, Agent.Builder, Agent.Builder> agentSettings) {
     Fleet fleet = new Fleet(workDir, members, hubSettings, agentSettings);
     try {
       fleet.startHub(0, 0);
@@ -104,8 +111,10 @@ public final class Fleet implements AutoCloseable {
 
   /** Starts (or restarts) the agent of a member from its data dir: no token needed. */
   public Agent startAgent(String name) {
-    Agent agent = agentSettings.apply(Agent.builder().dataDir(agentDir(name)).kubeconfig(kubeconfigOfSandbox(name)))
-        .start();
+    Member member = members.stream().filter(m -> m.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no member " + name + " in this fleet"));
+    Agent agent = agentSettings.apply(member,
+        Agent.builder().dataDir(agentDir(name)).kubeconfig(kubeconfigOfSandbox(name))).start();
     agents.put(name, agent);
     return agent;
   }

@@ -13,6 +13,7 @@ import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.sandbox.SandboxCluster;
 import io.outpost.sandbox.SandboxSpec;
+import io.outpost.testing.FaultyLink;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.outpost.nodeproxy;
 
+import io.outpost.testing.FaultyLink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -16,6 +16,7 @@ import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.sandbox.SandboxCluster;
 import io.outpost.sandbox.SandboxSpec;
+import io.outpost.testing.FaultyLink;
 import io.outpost.testing.Kubectl;
 import java.net.URI;
 import java.nio.file.Files;

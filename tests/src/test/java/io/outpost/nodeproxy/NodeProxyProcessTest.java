@@ -13,6 +13,7 @@ import io.outpost.cache.objects.CacheBudget;
 import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.sandbox.SandboxCluster;
 import io.outpost.sandbox.SandboxSpec;
+import io.outpost.testing.FaultyLink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

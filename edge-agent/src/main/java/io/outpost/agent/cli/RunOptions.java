@@ -5,6 +5,7 @@ import io.outpost.tunnel.client.TunnelClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What running an agent takes; shared by {@code agent run} and {@code agent join --run}. */
@@ -19,12 +20,15 @@ final class RunOptions {
       description = "Longest wait between reconnect attempts (exponential backoff, full jitter). Default: ${DEFAULT-VALUE}.")
   String backoffCap;
 
+  @Mixin DevicesOptions devices;
+
   /** Runs the agent in the foreground until the JVM is asked to stop. */
   int runUntilStopped(Path dataDir) throws InterruptedException {
     Agent.Builder builder = Agent.builder().dataDir(dataDir).property("backoff-cap", backoffCap);
     if (kubeconfig != null) {
       builder.kubeconfig(kubeconfig);
     }
+    devices.apply(builder);
     Agent agent = builder.start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -38,6 +42,7 @@ final class RunOptions {
       TunnelClient tunnel = agent.tunnel();
       System.out.println("not connected yet (" + tunnel.lastError() + "); retrying with backoff");
     }
+    devices.report(agent);
     System.out.flush();
     stopped.await();
     return 0;

@@ -3,11 +3,11 @@ package io.outpost.hub.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code outpost hub|kubeconfig|token|clusters|sources|bundles|rollout}: the hub and the commands that talk to it. */
+/** {@code outpost hub|kubeconfig|token|clusters|sources|bundles|rollout|devices}: the hub and the commands that talk to it. */
 @Command(name = "outpost", mixinStandardHelpOptions = true,
     description = "Outpost hub: one place to reach every member cluster through reverse tunnels.",
     subcommands = {HubCommand.class, KubeconfigCommand.class, TokenCommand.class, ClustersCommand.class,
-        SourcesCommand.class, BundlesCommand.class, RolloutCommand.class})
+        SourcesCommand.class, BundlesCommand.class, RolloutCommand.class, DevicesCommand.class})
 public final class HubMain {
 
   public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package io.outpost.e2e.support;
 
 import io.outpost.demo.Fleet;
+import io.outpost.hub.Hub;
 import io.outpost.tunnel.pki.Tls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,14 +24,21 @@ public final class HubClient {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-  private final Fleet fleet;
+  private final Hub hub;
+  private final String token;
   private final HttpClient http;
 
   public HubClient(Fleet fleet) {
-    this.fleet = fleet;
+    this(fleet.hub(), fleet.adminToken());
+  }
+
+  /** For a hub started without a fleet; {@code token} is a user token, e.g. the first admin's. */
+  public HubClient(Hub hub, String token) {
+    this.hub = hub;
+    this.token = token;
     try {
       SSLContext tls = SSLContext.getInstance("TLS");
-      tls.init(null, new TrustManager[] {Tls.trustManager(fleet.hub().pki().ca().certificate())}, null);
+      tls.init(null, new TrustManager[] {Tls.trustManager(hub.pki().ca().certificate())}, null);
       // HTTP/1.1, as kubectl speaks to the gateway: each request has its own connection to lose.
       this.http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5)).build();
@@ -40,8 +48,8 @@ public final class HubClient {
   }
 
   public HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(fleet.hub().url() + path))
-        .header("Authorization", "Bearer " + fleet.adminToken());
+    return HttpRequest.newBuilder(URI.create(hub.url() + path))
+        .header("Authorization", "Bearer " + token);
   }
 
   /** A GET of any hub path, e.g. {@code get("/api/v1/clusters")}. */

@@ -1,4 +1,4 @@
-package io.outpost.nodeproxy;
+package io.outpost.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,14 +11,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A TCP relay to a local port that can be cut (all connections dropped, new ones closed at once) and restored. */
-final class FaultyLink implements AutoCloseable {
+public final class FaultyLink implements AutoCloseable {
 
   private final int targetPort;
   private final ServerSocket server;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
 
-  FaultyLink(int targetPort) throws IOException {
+  public FaultyLink(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::acceptLoop, "faulty-link-accept");
@@ -26,11 +26,11 @@ final class FaultyLink implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  void cut() {
+  public void cut() {
     cut = true;
     for (Socket s : sockets) {
       closeQuietly(s);
@@ -38,7 +38,7 @@ final class FaultyLink implements AutoCloseable {
     sockets.clear();
   }
 
-  void restore() {
+  public void restore() {
     cut = false;
   }
 

@@ -1,0 +1,52 @@
+package io.outpost.devices;
+
+import io.outpost.agent.cli.AgentMain;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An agent with its devices bridge in a JVM of its own, as {@code outpost agent run --devices}
+ * runs it, so a test can {@code kill -9} it. Output goes to {@code agent-N.log} in the data dir.
+ */
+final class AgentProcess implements AutoCloseable {
+
+  private final Process process;
+
+  private AgentProcess(Process process) {
+    this.process = process;
+  }
+
+  /** An agent using the external broker at {@code brokerUrl}. */
+  static AgentProcess start(Path dataDir, Path kubeconfig, String brokerUrl, int run) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        AgentMain.class.getName(), "agent", "run", "--data-dir", dataDir.toString(),
+        "--kubeconfig", kubeconfig.toString(), "--backoff-cap", "1s", "--devices", "--mqtt-broker", brokerUrl));
+    Path log = dataDir.resolve("agent-" + run + ".log");
+    try {
+      Files.createDirectories(dataDir);
+      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
+    }
+  }
+
+  /** {@code kill -9}: no shutdown hook, no goodbye to the hub or the broker. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      kill();
+    }
+  }
+}
