@@ -1,21 +1,14 @@
 package io.outpost.nodeproxy;
 
-import io.outpost.testing.FaultyLink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.outpost.cache.objects.CacheBudget;
 import io.outpost.cache.objects.DurableObjectCache;
-import io.outpost.sandbox.SandboxCluster;
-import io.outpost.sandbox.SandboxSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,14 +20,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
@@ -46,50 +34,7 @@ import org.mapdb.Serializer;
  * garbage or a partial list.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class NodeProxyBadInputTest {
-
-  private static SandboxCluster sandbox;
-
-  @TempDir
-  Path dir;
-
-  private FaultyLink link;
-  private Path kubeconfig;
-  private NodeProxyProcess proxy;
-
-  @BeforeAll
-  static void startSandbox() {
-    sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
-  }
-
-  @AfterAll
-  static void stopSandbox() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void linkAndKubeconfig() throws IOException {
-    link = new FaultyLink(sandbox.port());
-    kubeconfig = dir.resolve("upstream.kubeconfig");
-    Files.writeString(kubeconfig, sandbox.kubeconfig("edge-1")
-        .replace(sandbox.url(), "http://127.0.0.1:" + link.port()));
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (proxy != null) {
-      proxy.close();
-    }
-    link.close();
-  }
-
-  private static KubernetesClient kubelet(NodeProxyProcess through) {
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl(through.url()).withUserAgent("kubelet/1.32")
-        .withHttp2Disable(true).withRequestRetryBackoffLimit(0).withNamespace("default").build();
-    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
-  }
+class NodeProxyBadInputTest extends NodeProxyProcessFixture {
 
   private static List<String> names(List<? extends HasMetadata> objects) {
     return objects.stream().map(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()).sorted()

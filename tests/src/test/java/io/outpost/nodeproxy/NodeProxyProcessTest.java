@@ -4,17 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.outpost.cache.objects.CacheBudget;
 import io.outpost.cache.objects.DurableObjectCache;
-import io.outpost.sandbox.SandboxCluster;
-import io.outpost.sandbox.SandboxSpec;
-import io.outpost.testing.FaultyLink;
-import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,13 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code outpost agent node-proxy} as a process of its own, its upstream reached through a relay
@@ -38,53 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * is a regular file is reported and the proxy fails open: it forwards without a cache.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class NodeProxyProcessTest {
+class NodeProxyProcessTest extends NodeProxyProcessFixture {
 
   private static final String NODE = "edge-1-node-1";
-  private static final String KUBELET = "kubelet/1.32";
-
-  private static SandboxCluster sandbox;
-
-  @TempDir
-  Path dir;
-
-  private FaultyLink link;
-  private Path kubeconfig;
-  private NodeProxyProcess proxy;
-
-  @BeforeAll
-  static void startSandbox() {
-    sandbox = SandboxCluster.start(SandboxSpec.builder("edge-1").build());
-  }
-
-  @AfterAll
-  static void stopSandbox() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-  }
-
-  @BeforeEach
-  void linkAndKubeconfig() throws IOException {
-    link = new FaultyLink(sandbox.port());
-    kubeconfig = dir.resolve("upstream.kubeconfig");
-    Files.writeString(kubeconfig, sandbox.kubeconfig("edge-1")
-        .replace(sandbox.url(), "http://127.0.0.1:" + link.port()));
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    if (proxy != null) {
-      proxy.close();
-    }
-    link.close();
-  }
-
-  private static KubernetesClient kubelet(NodeProxyProcess through) {
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl(through.url()).withUserAgent(KUBELET)
-        .withHttp2Disable(true).withRequestRetryBackoffLimit(0).withNamespace("default").build();
-    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
-  }
 
   private static List<String> podsOnNodeUpstream() {
     return sandbox.client().pods().inAnyNamespace().list().getItems().stream()
