@@ -203,7 +203,7 @@ class DeliveryBadInputTest {
     int exit;
     System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
-      exit = new picocli.CommandLine(new io.outpost.hub.cli.HubMain()).execute(all.toArray(String[]::new));
+      exit = io.outpost.hub.cli.HubMain.commandLine().execute(all.toArray(String[]::new));
     } finally {
       System.setOut(original);
     }

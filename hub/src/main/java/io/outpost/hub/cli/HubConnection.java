@@ -16,22 +16,29 @@ import picocli.CommandLine.Option;
 /**
  * How CLI commands reach a running hub's REST API: its URL, a user's bearer token, and the CA
  * pin, so the first call is already authenticated both ways (no "trust on first use").
+ *
+ * <p>The options are checked when a call is made, not when the command line is parsed: a parent
+ * command such as {@code clusters} carries them too, and picocli would otherwise insist on them
+ * there when they were given to {@code clusters get}.
  */
 final class HubConnection {
 
-  @Option(names = "--hub", required = true, defaultValue = "${env:OUTPOST_HUB}", paramLabel = "URL",
+  @Option(names = "--hub", defaultValue = "${env:OUTPOST_HUB}", paramLabel = "URL",
       description = "Hub API URL, e.g. https://hub.example:8443 (env OUTPOST_HUB).")
   String hub;
 
-  @Option(names = "--token", required = true, defaultValue = "${env:OUTPOST_TOKEN}", paramLabel = "TOKEN",
+  @Option(names = "--token", defaultValue = "${env:OUTPOST_TOKEN}", paramLabel = "TOKEN",
       description = "Your hub bearer token, e.g. the admin token printed at first start (env OUTPOST_TOKEN).")
   String token;
 
-  @Option(names = "--ca-hash", required = true, defaultValue = "${env:OUTPOST_CA_HASH}", paramLabel = "sha256:HEX",
+  @Option(names = "--ca-hash", defaultValue = "${env:OUTPOST_CA_HASH}", paramLabel = "sha256:HEX",
       description = "The hub CA pin printed by 'outpost hub' (env OUTPOST_CA_HASH).")
   String caHash;
 
   HttpResponse<String> send(String method, String path, String jsonBody) throws IOException, InterruptedException {
+    requirePresent(hub, "--hub URL", "OUTPOST_HUB");
+    requirePresent(token, "--token TOKEN", "OUTPOST_TOKEN");
+    requirePresent(caHash, "--ca-hash sha256:HEX", "OUTPOST_CA_HASH");
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(hub.replaceAll("/+$", "") + path))
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token)
@@ -51,6 +58,12 @@ final class HubConnection {
       throw new IOException("the hub answered " + response.statusCode() + ": " + Json.field(response.body(), "message"));
     }
     return response.body();
+  }
+
+  private static void requirePresent(String value, String option, String env) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("missing " + option + " (or set " + env + ")");
+    }
   }
 
   private HttpClient client() {

@@ -11,6 +11,17 @@ import picocli.CommandLine.Command;
 public final class HubMain {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new HubMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with its error handling: a command that fails (the hub refused, is not
+   * reachable, ...) prints one line saying why and exits 1, not a stack trace.
+   */
+  public static CommandLine commandLine() {
+    return new CommandLine(new HubMain()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return 1;
+    });
   }
 }

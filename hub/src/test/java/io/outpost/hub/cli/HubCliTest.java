@@ -83,9 +83,30 @@ class HubCliTest {
     String[] args = withHub("clusters");
     args[args.length - 1] = "sha256:" + "0".repeat(64);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = new CommandLine(new HubMain()).setErr(new java.io.PrintWriter(err, true)).execute(args);
+    int exit = HubMain.commandLine().setErr(new java.io.PrintWriter(err, true)).execute(args);
     assertEquals(1, exit);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--ca-hash"), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aCommandTheHubRefusesPrintsOneLineSayingWhyNotAStackTrace() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = HubMain.commandLine().setErr(new java.io.PrintWriter(err, true))
+        .execute(withHub("clusters", "get", "no-such-cluster"));
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, exit, printed);
+    assertTrue(printed.startsWith("error: the hub answered 404: ") && printed.contains("no-such-cluster"), printed);
+    assertEquals(1, printed.strip().lines().count(), printed);
+  }
+
+  @Test
+  void aCommandWithoutTheHubsAddressSaysWhichOptionIsMissing() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = HubMain.commandLine().setErr(new java.io.PrintWriter(err, true))
+        .execute("clusters", "get", "edge-1", "--token", "t", "--ca-hash", "sha256:" + "0".repeat(64));
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, exit, printed);
+    assertTrue(printed.startsWith("error: missing --hub URL (or set OUTPOST_HUB)"), printed);
   }
 
   private static String run(String... command) {
@@ -93,7 +114,7 @@ class HubCliTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      int exit = new CommandLine(new HubMain()).execute(withHub(command));
+      int exit = HubMain.commandLine().execute(withHub(command));
       assertEquals(0, exit, () -> "exit code of " + List.of(command) + ": " + captured);
     } finally {
       System.setOut(original);
