@@ -164,6 +164,21 @@ public final class DeviceRegistry {
         .toList();
   }
 
+  /** Forgets every device of a deleted cluster, with its kept messages and desired state; returns how many. */
+  public synchronized int forgetCluster(String cluster) {
+    List<String> keys = byKey.values().stream().filter(r -> r.cluster().equals(cluster))
+        .map(r -> key(r.cluster(), r.device())).toList();
+    store.transaction(() -> keys.forEach(key -> {
+      records.remove(key);
+      messages.remove(key);
+    }));
+    keys.forEach(byKey::remove);
+    if (!keys.isEmpty()) {
+      log.info("devices: forgot {} devices of deleted cluster {}", keys.size(), cluster);
+    }
+    return keys.size();
+  }
+
   /** Messages stored since the hub started. */
   public long stored() {
     return stored.get();

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The cluster registry: every member cluster with its identity, labels and last known health.
@@ -34,6 +36,7 @@ public final class ClusterRegistry implements SessionListener {
   private final Clock clock;
   private final Map<String, ClusterRecord> clusters = new ConcurrentHashMap<>();
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final List<Consumer<String>> deleteListeners = new CopyOnWriteArrayList<>();
 
   public ClusterRegistry(DurableStore store, JsonMapper json, Clock clock) {
     this.store = store;
@@ -84,7 +87,15 @@ public final class ClusterRegistry implements SessionListener {
     boolean removed = clusters.remove(name) != null;
     dirty.remove(name);
     persisted.remove(name);
+    if (removed) {
+      deleteListeners.forEach(l -> l.accept(name));
+    }
     return removed;
+  }
+
+  /** What else the hub keeps per cluster (its devices, ...) goes with it: called after a delete. */
+  public void onDelete(Consumer<String> listener) {
+    deleteListeners.add(listener);
   }
 
   /** Commits heartbeat details gathered since the last flush, in one transaction. */
