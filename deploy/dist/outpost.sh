@@ -74,7 +74,7 @@ fi
 
 node_proxy_opts=""
 if [ "$cmd" = agent ] && [ "${2:-}" = node-proxy ]; then
-  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"}
+  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx192m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"}
   if [ -n "${OUTPOST_NODE_PROXY_CDS:-}" ]; then
     if [ -s "$OUTPOST_NODE_PROXY_CDS" ]; then
       # A stale archive (other jars) is ignored by the JVM with a warning, never fatal.

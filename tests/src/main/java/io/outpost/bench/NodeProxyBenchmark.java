@@ -63,8 +63,15 @@ public final class NodeProxyBenchmark {
   /** JVM flags per profile; "tuned" gets its class-data archive added once it is trained. */
   private static final Map<String, List<String>> PROFILES = Map.of(
       "default", List.of(),
-      "tuned", List.of("-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"));
+      "tuned", tuned("256m"),
+      // The same with a smaller heap, to find the smallest that records a 5 MB LIST without running out.
+      "tuned192", tuned("192m"),
+      "tuned128", tuned("128m"));
+
+  private static List<String> tuned(String heap) {
+    return List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError");
+  }
 
   private record Row(String profile, String what, String value) {}
 

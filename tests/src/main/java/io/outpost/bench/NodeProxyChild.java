@@ -96,9 +96,16 @@ final class NodeProxyChild implements AutoCloseable {
   }
 
   HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench").header("Accept", "application/json")
-        .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .header("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench").header("Accept", "application/json")
+          .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      if (port > 0 && !process.isAlive()) {
+        throw new IOException("node proxy exited " + process.exitValue() + " during GET " + path + ":\n" + output(), e);
+      }
+      throw e;
+    }
   }
 
   /** One series of {@code /outpost/metrics}; -1 when absent. */
