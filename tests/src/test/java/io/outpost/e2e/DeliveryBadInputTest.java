@@ -177,6 +177,62 @@ class DeliveryBadInputTest {
     }
   }
 
+  /**
+   * A Git server's push webhook carries no hub token: it is accepted when signed with the source's
+   * webhook secret (GitHub's and GitLab's forms here) and refused, saying why, otherwise.
+   */
+  @Test
+  void aPushWebhookSignedWithTheSourcesSecretFetchesAtOnceAndOthersAreRefused() throws Exception {
+    try (GitFixture repo = GitFixture.init(dir.resolve("hook"))) {
+      repo.write("app/outpost-bundle.yaml", "name: hook\nnamespace: hook\ntargets: [{}]\n")
+          .write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: one}\n").commit("one");
+      Map<String, Object> body = source("hook", repo.url());
+      body.put("pollInterval", "1h");
+      body.put("webhookSecret", "hook-s3cret");
+      api.source(body);
+      String two = repo.write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: two}\n")
+          .commit("two");
+      byte[] push = "{\"ref\":\"refs/heads/main\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+      var unsigned = hook("hook", push, Map.of());
+      assertThat(unsigned.statusCode()).isEqualTo(401);
+      assertThat(unsigned.body()).contains("the webhook is not signed: expected X-Hub-Signature-256");
+      var forged = hook("hook", push, Map.of("X-Hub-Signature-256", "sha256=" + "0".repeat(64)));
+      assertThat(forged.statusCode()).isEqualTo(401);
+      assertThat(forged.body()).contains("X-Hub-Signature-256 does not match the source's webhookSecret");
+      assertThat(api.bundle("hook").history()).last().satisfies(h -> assertThat(h.by()).doesNotStartWith("webhook"));
+
+      var github = hook("hook", push, Map.of("X-Hub-Signature-256", "sha256=" + hmacSha256Hex("hook-s3cret", push)));
+      assertThat(github.statusCode()).as(github.body()).isEqualTo(200);
+      assertThat(github.body()).contains(two);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(api.bundle("hook").history()).last()
+          .satisfies(h -> assertThat(h.by()).isEqualTo("webhook (github)")));
+
+      String three = repo.write("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {v: 3}\n")
+          .commit("three");
+      var gitlab = hook("hook", push, Map.of("X-Gitlab-Token", "hook-s3cret"));
+      assertThat(gitlab.statusCode()).as(gitlab.body()).isEqualTo(200);
+      assertThat(gitlab.body()).contains(three);
+      assertThat(hub.get("/api/v1/sources/hook").body() + hub.get("/api/v1/sources").body()).doesNotContain("hook-s3cret");
+
+      var noSecret = hook("missing", push, Map.of("X-Gitlab-Token", "x"));
+      assertThat(noSecret.statusCode()).isIn(401, 404);
+    }
+  }
+
+  private java.net.http.HttpResponse<String> hook(String source, byte[] body, Map<String, String> headers) {
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.hub().url() + "/hooks/sources/" + source))
+        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(request::header);
+    return hub.send(request.build());
+  }
+
+  private static String hmacSha256Hex(String secret, byte[] body) throws Exception {
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    return java.util.HexFormat.of().formatHex(mac.doFinal(body));
+  }
+
   /** The CLI as a platform engineer uses it: add a source, follow the rollout, list bundles, pause. */
   @Test
   void theCliAddsASourceFollowsTheRolloutAndListsBundles() {

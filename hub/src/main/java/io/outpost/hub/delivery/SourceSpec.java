@@ -23,10 +23,13 @@ public record SourceSpec(String name, String url, @Nullable String ref, List<Str
   public record Credentials(@Nullable String username, @Nullable String token, @Nullable String sshPrivateKey,
       @Nullable String sshKnownHosts) {}
 
-  /** What {@code POST /api/v1/sources} accepts. */
+  /**
+   * What {@code POST /api/v1/sources} accepts. {@code webhookSecret}: the secret a Git server signs
+   * its push webhooks with ({@code /hooks/sources/NAME}); stored like credentials, never shown.
+   */
   @Serdeable
   public record Request(String name, String url, @Nullable String ref, @Nullable List<String> paths,
-      @Nullable String pollInterval, @Nullable Credentials credentials) {}
+      @Nullable String pollInterval, @Nullable Credentials credentials, @Nullable String webhookSecret) {}
 
   String refOrDefault() {
     return ref == null || ref.isBlank() ? "main" : ref;

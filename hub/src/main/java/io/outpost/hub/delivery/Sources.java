@@ -6,6 +6,7 @@ import io.outpost.cache.store.DurableStore;
 import io.outpost.hub.api.Durations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +39,7 @@ public final class Sources implements AutoCloseable {
   private final RolloutEngine engine;
   private final DurableMap specs;
   private final DurableMap secrets;
+  private final DurableMap webhookSecrets;
   private final Duration defaultPoll;
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
@@ -54,6 +56,7 @@ public final class Sources implements AutoCloseable {
     this.engine = engine;
     this.specs = store.map("delivery.sources");
     this.secrets = store.map("delivery.credentials");
+    this.webhookSecrets = store.map("delivery.webhook-secrets");
     this.defaultPoll = defaultPoll;
     this.clock = clock;
   }
@@ -73,6 +76,11 @@ public final class Sources implements AutoCloseable {
         secrets.put(spec.name(), json.writeValueAsBytes(request.credentials()));
       } else {
         secrets.remove(spec.name());
+      }
+      if (request.webhookSecret() != null && !request.webhookSecret().isBlank()) {
+        webhookSecrets.put(spec.name(), request.webhookSecret().getBytes(StandardCharsets.UTF_8));
+      } else {
+        webhookSecrets.remove(spec.name());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store source " + spec.name(), e);
@@ -95,6 +103,7 @@ public final class Sources implements AutoCloseable {
   public boolean delete(String name) {
     boolean existed = specs.remove(name);
     secrets.remove(name);
+    webhookSecrets.remove(name);
     views.remove(name);
     nextFetch.remove(name);
     if (existed) {
@@ -105,6 +114,22 @@ public final class Sources implements AutoCloseable {
       });
     }
     return existed;
+  }
+
+  /**
+   * A push webhook from the Git server, authenticated by the source's webhook secret (see
+   * {@link WebhookSignature}); fetches the source at once like {@link #sync}.
+   *
+   * @throws WebhookSignature.Refused when the source has no secret or the request is not signed with it
+   */
+  public Optional<SourceView> signedWebhook(String name, byte[] body, WebhookSignature.Headers headers) {
+    if (!specs.containsKey(name)) {
+      return Optional.empty();
+    }
+    byte[] secret = webhookSecrets.get(name).orElseThrow(() -> new WebhookSignature.Refused("source \"" + name
+        + "\" has no webhookSecret: declare one, or call /api/v1/sources/" + name + "/webhook with a bearer token"));
+    String via = WebhookSignature.verify(secret, body, headers);
+    return sync(name, "webhook (" + via + ")");
   }
 
   /** Fetches a source now (the webhook) and waits for the outcome. */
