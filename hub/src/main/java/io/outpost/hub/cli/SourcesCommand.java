@@ -63,6 +63,10 @@ public final class SourcesCommand {
     @Option(names = "--known-hosts-file", description = "known_hosts lines of the ssh server (required with a key).")
     Path knownHostsFile;
 
+    @Option(names = "--webhook-secret-file",
+        description = "File holding the secret the Git server signs push webhooks with (POST /hooks/sources/NAME).")
+    Path webhookSecretFile;
+
     @Override
     public Integer call() throws Exception {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -79,6 +83,7 @@ public final class SourcesCommand {
         credentials.put("sshKnownHosts", read(knownHostsFile));
         body.put("credentials", credentials);
       }
+      body.put("webhookSecret", read(webhookSecretFile));
       System.out.println(hub.call("POST", "/api/v1/sources", BundlesCommand.JSON.writeValueAsString(body)));
       return 0;
     }
