@@ -4,6 +4,8 @@ import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Put;
@@ -16,6 +18,7 @@ import java.util.Map;
 
 /** REST API of the cluster registry: list, get, relabel, delete. */
 @Controller("/api/v1/clusters")
+@ExecuteOn(TaskExecutors.BLOCKING) // store commits (fsync) must not run on the event loop
 @Requires(beans = ClusterRegistry.class)
 public class ClusterController {
 

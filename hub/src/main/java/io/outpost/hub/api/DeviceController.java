@@ -7,6 +7,8 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
@@ -30,6 +32,7 @@ import java.util.Optional;
  * it reconnects.
  */
 @Controller("/api/v1/devices")
+@ExecuteOn(TaskExecutors.BLOCKING) // store commits (fsync) must not run on the event loop
 @Requires(beans = DeviceRegistry.class)
 public class DeviceController {
 

@@ -5,6 +5,8 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
@@ -21,6 +23,7 @@ import java.util.List;
 
 /** REST API of bootstrap tokens: create (the secret is shown only in this answer), list, revoke. */
 @Controller("/api/v1/tokens")
+@ExecuteOn(TaskExecutors.BLOCKING) // store commits (fsync) must not run on the event loop
 @Requires(beans = BootstrapTokens.class)
 public class TokenController {
 

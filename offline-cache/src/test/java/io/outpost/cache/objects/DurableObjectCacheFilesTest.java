@@ -13,23 +13,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.outpost.cache.WarningLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import io.outpost.cache.store.DurableStore;
 import io.outpost.cache.store.StoreLockedException;
@@ -44,23 +39,21 @@ class DurableObjectCacheFilesTest {
     Path dir;
 
     private Path file;
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+    private final WarningLog log = new WarningLog(DurableObjectCache.class);
 
     @BeforeEach
     void captureLog() {
         file = dir.resolve("objects.db");
-        log.start();
-        ((Logger) LoggerFactory.getLogger(DurableObjectCache.class)).addAppender(log);
+        log.attach();
     }
 
     @AfterEach
     void releaseLog() {
-        ((Logger) LoggerFactory.getLogger(DurableObjectCache.class)).detachAppender(log);
+        log.detach();
     }
 
     private List<String> warnings() {
-        return log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .collect(Collectors.toList());
+        return log.warnings();
     }
 
     private void givenACacheWithTheKubeletsPods() {

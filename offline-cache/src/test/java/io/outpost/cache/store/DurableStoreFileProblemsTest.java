@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.outpost.cache.WarningLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +22,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +31,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
-import org.slf4j.LoggerFactory;
 
 class DurableStoreFileProblemsTest {
 
@@ -44,22 +40,21 @@ class DurableStoreFileProblemsTest {
     Path dir;
 
     private Path file;
-    private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+    private final WarningLog log = new WarningLog(DurableStore.class);
 
     @BeforeEach
     void captureLog() {
         file = dir.resolve("hub.db");
-        log.start();
-        ((Logger) LoggerFactory.getLogger(DurableStore.class)).addAppender(log);
+        log.attach();
     }
 
     @AfterEach
     void releaseLog() {
-        ((Logger) LoggerFactory.getLogger(DurableStore.class)).detachAppender(log);
+        log.detach();
     }
 
     private List<String> warnings() {
-        return log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+        return log.warnings();
     }
 
     private static byte[] bytes(String s) {
