@@ -23,10 +23,20 @@ final class AgentProcess implements AutoCloseable {
 
   /** An agent using the external broker at {@code brokerUrl}. */
   static AgentProcess start(Path dataDir, Path kubeconfig, String brokerUrl, int run) {
+    return start(dataDir, kubeconfig, List.of("--mqtt-broker", brokerUrl), run);
+  }
+
+  /** An agent running (or, after a crash, adopting) its embedded broker on {@code port}. */
+  static AgentProcess withEmbeddedBroker(Path dataDir, Path kubeconfig, int port, int run) {
+    return start(dataDir, kubeconfig, List.of("--mqtt-port", Integer.toString(port)), run);
+  }
+
+  private static AgentProcess start(Path dataDir, Path kubeconfig, List<String> mqtt, int run) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         AgentMain.class.getName(), "agent", "run", "--data-dir", dataDir.toString(),
-        "--kubeconfig", kubeconfig.toString(), "--backoff-cap", "1s", "--devices", "--mqtt-broker", brokerUrl));
+        "--kubeconfig", kubeconfig.toString(), "--backoff-cap", "1s", "--devices"));
+    command.addAll(mqtt);
     Path log = dataDir.resolve("agent-" + run + ".log");
     try {
       Files.createDirectories(dataDir);

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The devices bridge of the agent: site broker (embedded or external) → Paho client → durable
+ * The devices bridge of the agent: site broker (embedded, run as a child process, or external) → Paho client → durable
  * store-and-forward queue ({@code DATA_DIR/devices.db}) → devices stream to the hub; and desired
  * state back down. Reports {@code mqtt} (broker connection) and {@code devices} (queue) in every
  * heartbeat. Enabled with {@code outpost.agent.devices.enabled=true}.
@@ -31,9 +31,6 @@ public class DevicesFeature implements AgentFeature {
 
   private static final Logger log = LoggerFactory.getLogger(DevicesFeature.class);
 
-  /** QoS 1 messages the embedded broker may have on the way to us unacked: two batches' worth. */
-  private static final int IN_FLIGHT_FROM_EMBEDDED_BROKER = 2000;
-
   private final DevicesSettings settings;
   private final AgentSettings agent;
   private final AgentIdentityFiles identity;
@@ -41,7 +38,7 @@ public class DevicesFeature implements AgentFeature {
   private final ComponentStatuses statuses;
   private DurableStore store;
   private DurableQueue queue;
-  private EmbeddedBroker broker;
+  private BrokerProcess broker;
   private UplinkWriter writer;
   private Uplink uplink;
   private MqttBridge mqtt;
@@ -69,10 +66,10 @@ public class DevicesFeature implements AgentFeature {
       queue = new DurableQueue(store, "devices.uplink", settings.getQueueMaxBytes());
       brokerUrl = settings.getBrokerUrl();
       if (brokerUrl == null || brokerUrl.isBlank()) {
-        broker = EmbeddedBroker.start(settings.getEmbeddedHost(), settings.getEmbeddedPort(),
-            dataDir.resolve("mqtt-broker"));
+        broker = BrokerProcess.startOrAdopt(settings.getEmbeddedHost(), settings.getEmbeddedPort(),
+            dataDir.resolve("mqtt-broker"), settings.getEmbeddedMaxQueued(), settings.getEmbeddedJvmOptions(),
+            settings.getEmbeddedStartTimeout());
         brokerUrl = broker.url();
-        log.info("devices: embedded MQTT broker listening on {}:{}", settings.getEmbeddedHost(), broker.port());
       }
       MqttBridge[] bridge = new MqttBridge[1];
       DesiredStates desired = new DesiredStates(store, rules, (topic, payload) -> bridge[0].publishRetained(topic, payload));
@@ -82,12 +79,7 @@ public class DevicesFeature implements AgentFeature {
           .orElse("outpost-agent-" + identity.current().clusterName());
       mqtt = new MqttBridge(brokerUrl, clientId, connectOptions(), rules, settings.getMaxPayloadBytes(), writer,
           new Backoff(settings.getBackoffBase(), settings.getBackoffCap(), RandomGenerator.getDefault()),
-          () -> {
-            if (broker != null) {
-              broker.widenInflightWindow(clientId, IN_FLIGHT_FROM_EMBEDDED_BROKER);
-            }
-            desired.republishAll();
-          });
+          desired::republishAll);
       bridge[0] = mqtt;
       statuses.register("mqtt", mqtt::status);
       statuses.register("devices", this::queueStatus);
@@ -130,7 +122,7 @@ public class DevicesFeature implements AgentFeature {
 
   /** The embedded broker's port, if the agent runs one. */
   public Optional<Integer> embeddedPort() {
-    return Optional.ofNullable(broker).map(EmbeddedBroker::port);
+    return Optional.ofNullable(broker).map(BrokerProcess::port);
   }
 
   public String mqttStatus() {

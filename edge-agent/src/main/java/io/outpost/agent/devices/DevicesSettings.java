@@ -22,12 +22,18 @@ public class DevicesSettings {
   public static final int DEFAULT_EMBEDDED_PORT = 1883;
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
   public static final long DEFAULT_QUEUE_MAX_BYTES = 256L << 20;
+  public static final long DEFAULT_EMBEDDED_MAX_QUEUED = 1_000_000;
+  public static final List<String> DEFAULT_EMBEDDED_JVM_OPTIONS =
+      List.of("-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
   public static final int DEFAULT_BATCH_SIZE = 1000;
 
   private boolean enabled;
   private String brokerUrl;
   private String embeddedHost = "0.0.0.0";
   private int embeddedPort = DEFAULT_EMBEDDED_PORT;
+  private long embeddedMaxQueued = DEFAULT_EMBEDDED_MAX_QUEUED;
+  private List<String> embeddedJvmOptions = DEFAULT_EMBEDDED_JVM_OPTIONS;
+  private Duration embeddedStartTimeout = Duration.ofSeconds(60);
   private String username;
   private String password;
   private Path caFile;
@@ -142,6 +148,36 @@ public class DevicesSettings {
   }
 
   /** Byte budget of the store-and-forward queue (default 256 MiB); when full the oldest are dropped. */
+  /**
+   * Messages the embedded broker holds for one client it cannot deliver to yet (default 1,000,000):
+   * the agent's session while its queue writer catches up, or a device's while it is offline.
+   */
+  public long getEmbeddedMaxQueued() {
+    return embeddedMaxQueued;
+  }
+
+  public void setEmbeddedMaxQueued(long embeddedMaxQueued) {
+    this.embeddedMaxQueued = embeddedMaxQueued;
+  }
+
+  /** JVM options of the embedded broker's process. */
+  public List<String> getEmbeddedJvmOptions() {
+    return embeddedJvmOptions;
+  }
+
+  public void setEmbeddedJvmOptions(List<String> embeddedJvmOptions) {
+    this.embeddedJvmOptions = embeddedJvmOptions;
+  }
+
+  /** How long the agent waits for its embedded broker to listen (default 60 s). */
+  public Duration getEmbeddedStartTimeout() {
+    return embeddedStartTimeout;
+  }
+
+  public void setEmbeddedStartTimeout(Duration embeddedStartTimeout) {
+    this.embeddedStartTimeout = embeddedStartTimeout;
+  }
+
   public long getQueueMaxBytes() {
     return queueMaxBytes;
   }
