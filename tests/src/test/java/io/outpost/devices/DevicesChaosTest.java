@@ -117,7 +117,8 @@ class DevicesChaosTest {
         }
         // then the hub ends with every message exactly once, each device's in order.
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-            .untilAsserted(() -> assertThat(total(hub)).as("messages at the hub").isGreaterThanOrEqualTo((long) DEVICES * PER_DEVICE));
+            .untilAsserted(() -> assertThat(total(hub)).as(() -> "messages at the hub; " + missing(hub))
+                .isGreaterThanOrEqualTo((long) DEVICES * PER_DEVICE));
         assertThat(total(hub)).isEqualTo((long) DEVICES * PER_DEVICE);
         if (embedded) {
           assertThat(Files.readString(agentDir.resolve("mqtt-broker/broker.pid")))
@@ -191,6 +192,20 @@ class DevicesChaosTest {
 
   static String device(int d) {
     return String.format("sensor-%02d", d);
+  }
+
+  /** What each device lacks at the hub, and the hub's duplicate count: what a failure report needs. */
+  static String missing(Hub hub) {
+    StringBuilder out = new StringBuilder("duplicates dropped by the hub: " + hub.devices().duplicates());
+    for (int d = 0; d < DEVICES; d++) {
+      var have = hub.devices().recent(CLUSTER, device(d)).stream().map(StoredMessage::payload).toList();
+      List<Integer> lacking = IntStream.rangeClosed(1, PER_DEVICE).filter(n -> !have.contains("{\"n\":" + n + "}"))
+          .boxed().toList();
+      if (!lacking.isEmpty()) {
+        out.append("; ").append(device(d)).append(" lacks ").append(lacking.size() > 30 ? lacking.subList(0, 30) + "…" : lacking);
+      }
+    }
+    return out.toString();
   }
 
   static long total(Hub hub) {
