@@ -60,19 +60,46 @@ public final class NodeProxyBenchmark {
   private static final String ONE_POD = "/api/v1/namespaces/" + NAMESPACE + "/pods/pod-0";
   private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
 
-  /** JVM flags per profile; "tuned" gets its class-data archive added once it is trained. */
-  private static final Map<String, List<String>> PROFILES = Map.of(
-      "default", List.of(),
+  /** The launchers' default JVM flags for the node proxy (with {@code MALLOC_ARENA_MAX=2}). */
+  static final String LEAN_FLAGS = "-Xmx192m -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 "
+      + "-XX:MaxHeapFreeRatio=20 -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m "
+      + "-XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -Dio.netty.allocator.numDirectArenas=1 "
+      + "-Dio.netty.allocator.numHeapArenas=1 -Djdk.nio.maxCachedBufferSize=262144 -XX:+ExitOnOutOfMemoryError";
+
+  /** JVM flags and environment of one profile; all but "default" get a class-data archive once it is trained. */
+  private record Profile(List<String> flags, Map<String, String> env) {
+    Profile(List<String> flags) {
+      this(flags, Map.of());
+    }
+
+    Profile without(String flagPrefix) {
+      return new Profile(flags.stream().filter(f -> !f.startsWith(flagPrefix)).toList(), env);
+    }
+
+    String describe() {
+      return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + " ").reduce("", String::concat)
+          + String.join(" ", flags);
+    }
+  }
+
+  private static final Map<String, Profile> PROFILES = Map.of(
+      "default", new Profile(List.of()),
       "tuned", tuned("256m"),
       // The same with a smaller heap, to find the smallest that records a 5 MB LIST without running out.
       "tuned192", tuned("192m"),
       "tuned128", tuned("128m"),
       // C2 as well as C1: slower to warm up, faster once warm.
-      "tuned192c2", tuned("192m").stream().filter(f -> !f.startsWith("-XX:TieredStopAtLevel")).toList());
+      "tuned192c2", tuned("192m").without("-XX:TieredStopAtLevel"),
+      "lean", lean());
 
-  private static List<String> tuned(String heap) {
-    return List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError");
+  private static Profile tuned(String heap) {
+    return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"));
+  }
+
+  /** The launchers' profile (root {@code outpost}, {@code deploy/dist/outpost.sh}); see BENCHMARKS.md §4. */
+  private static Profile lean() {
+    return new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of("MALLOC_ARENA_MAX", "2"));
   }
 
   private record Row(String profile, String what, String value) {}
@@ -83,12 +110,14 @@ public final class NodeProxyBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles");
+    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt");
     int pods = Bench.intArg(args, "pods", 1000);
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
     int rounds = Bench.intArg(args, "rounds", 3);
     List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned").split(","));
+    // Native memory tracking costs a few MiB of its own: a separate run for the breakdown.
+    boolean nmt = Boolean.parseBoolean(args.getOrDefault("nmt", "false"));
     System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
     Path work = Bench.tempDir("node-proxy-bench-");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -99,11 +128,20 @@ public final class NodeProxyBenchmark {
       Path offline = Files.writeString(work.resolve("offline.kubeconfig"),
           sandbox.kubeconfig("bench").replace(sandbox.url(), "http://127.0.0.1:1"));
       for (String profile : profiles) {
-        List<String> flags = new ArrayList<>(PROFILES.get(profile));
-        if (!profile.equals("default")) {
-          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, online, work, http));
+        Profile chosen = PROFILES.get(profile);
+        if (chosen == null) {
+          throw new IllegalArgumentException("profile \"" + profile + "\": expected one of " + PROFILES.keySet());
         }
-        rows.addAll(profileRun(profile, flags, sandbox, online, offline, work.resolve(profile), http, n, rounds));
+        List<String> flags = new ArrayList<>(chosen.flags());
+        if (nmt) {
+          flags.add("-XX:NativeMemoryTracking=summary");
+        }
+        if (!profile.equals("default")) {
+          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), online, work,
+              http));
+        }
+        rows.addAll(profileRun(profile, flags, chosen.env(), sandbox, online, offline, work.resolve(profile), http,
+            n, rounds, nmt));
       }
     } finally {
       Bench.deleteRecursively(work);
@@ -112,7 +150,7 @@ public final class NodeProxyBenchmark {
     List<List<String>> table = rows.stream().map(r -> List.of(r.profile(), r.what(), r.value())).toList();
     System.out.println();
     for (String profile : profiles) {
-      System.out.println(profile + ": " + String.join(" ", PROFILES.get(profile))
+      System.out.println(profile + ": " + PROFILES.get(profile).describe()
           + (profile.equals("default") ? "" : " -XX:SharedArchiveFile=" + profile + ".jsa"));
     }
     System.out.println(Bench.table(List.of("profile", "measure", "value"), table));
@@ -142,12 +180,12 @@ public final class NodeProxyBenchmark {
   }
 
   /** One proxy run with {@code -XX:ArchiveClassesAtExit}: the classes a cold start and a LIST load. */
-  private static Path trainClassDataArchive(String profile, List<String> flags, Path kubeconfig, Path work,
-                                            HttpClient http) throws Exception {
+  private static Path trainClassDataArchive(String profile, List<String> flags, Map<String, String> env,
+                                            Path kubeconfig, Path work, HttpClient http) throws Exception {
     Path archive = work.resolve(profile + ".jsa");
     List<String> training = new ArrayList<>(flags);
     training.add("-XX:ArchiveClassesAtExit=" + archive);
-    try (NodeProxyChild proxy = NodeProxyChild.launch(training, kubeconfig, Files.createDirectories(
+    try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, kubeconfig, Files.createDirectories(
         work.resolve(profile + "-training")), work.resolve(profile + "-training.log"), http)) {
       proxy.awaitFirstAnswer(NAMESPACE_PODS);
       proxy.get(ONE_POD);
@@ -159,12 +197,13 @@ public final class NodeProxyBenchmark {
     return archive;
   }
 
-  private static List<Row> profileRun(String profile, List<String> flags, SandboxCluster sandbox, Path online,
-                                      Path offline, Path dir, HttpClient http, int n, int rounds) throws Exception {
+  private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env,
+                                      SandboxCluster sandbox, Path online, Path offline, Path dir, HttpClient http,
+                                      int n, int rounds, boolean nmt) throws Exception {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, online, data, dir.resolve("online.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, online, data, dir.resolve("online.log"), http)) {
       out.put("cold start to first LIST (online, forwarded)",
           Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the forwarded LIST answer", Integer.toString(items(proxy.get(NAMESPACE_PODS))));
@@ -190,8 +229,12 @@ public final class NodeProxyBenchmark {
           + " / " + (long) proxy.metric("outpost_node_proxy_cache_write_failures_total"));
       proxy.fullGc();
       out.put("heap after full GC / RSS (online, 10k cached)", memory(proxy));
+      out.put("resident (online)", proxy.residentSplit());
+      if (nmt) {
+        out.put("NMT committed (online)", nativeMemory(proxy));
+      }
     }
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, offline, data, dir.resolve("offline.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, offline, data, dir.resolve("offline.log"), http)) {
       out.put("cold start to first LIST (offline, from cache file)",
           Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the cached spec.nodeName LIST answer", Integer.toString(items(proxy.get(NODE_PODS))));
@@ -208,6 +251,10 @@ public final class NodeProxyBenchmark {
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (offline)", memory(proxy));
+      out.put("resident (offline)", proxy.residentSplit());
+      if (nmt) {
+        out.put("NMT committed (offline)", nativeMemory(proxy));
+      }
     }
     List<Row> rows = new ArrayList<>();
     out.forEach((what, value) -> rows.add(new Row(profile, what, value)));
@@ -228,6 +275,13 @@ public final class NodeProxyBenchmark {
   private static String memory(NodeProxyChild proxy) throws Exception {
     return Bench.fmt("%.1f MiB / %.1f MiB", proxy.metric("outpost_node_proxy_jvm_heap_used_bytes") / (1 << 20),
         proxy.rssMiB());
+  }
+
+  /** NMT categories of at least 1 MiB committed, largest first. */
+  private static String nativeMemory(NodeProxyChild proxy) throws Exception {
+    return proxy.nativeMemoryMiB().entrySet().stream().filter(e -> e.getValue() >= 1)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .map(e -> Bench.fmt("%s %.1f", e.getKey(), e.getValue())).reduce((a, b) -> a + ", " + b).orElse("(none)");
   }
 
   private static String p50p99(Stats stats) {

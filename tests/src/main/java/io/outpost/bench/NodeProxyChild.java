@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,6 +24,8 @@ import java.util.regex.Pattern;
  */
 final class NodeProxyChild implements AutoCloseable {
 
+  private static final Pattern NMT_CATEGORY =
+      Pattern.compile("^-\\s+([A-Za-z ]+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)", Pattern.MULTILINE);
   private static final Pattern READY = Pattern.compile("node-proxy: http://127\\.0\\.0\\.1:(\\d+) -> ");
 
   final long launchedNanos;
@@ -38,7 +42,8 @@ final class NodeProxyChild implements AutoCloseable {
   }
 
   /** Launches the proxy on a free loopback port; does not wait. */
-  static NodeProxyChild launch(List<String> jvmFlags, Path kubeconfig, Path dataDir, Path log, HttpClient http) {
+  static NodeProxyChild launch(List<String> jvmFlags, Map<String, String> env, Path kubeconfig, Path dataDir, Path log,
+                               HttpClient http) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
@@ -47,7 +52,9 @@ final class NodeProxyChild implements AutoCloseable {
         dataDir.toString()));
     try {
       long start = System.nanoTime();
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().putAll(env);
+      Process process = builder.start();
       return new NodeProxyChild(process, log, start, http);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
@@ -125,6 +132,40 @@ final class NodeProxyChild implements AutoCloseable {
     Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     gc.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Committed native memory per NMT category in MiB ({@code jcmd VM.native_memory summary}), in
+   * jcmd's order; empty unless the child runs with {@code -XX:NativeMemoryTracking=summary}.
+   */
+  Map<String, Double> nativeMemoryMiB() throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process nmt = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "VM.native_memory", "summary")
+        .redirectErrorStream(true).start();
+    String report = new String(nmt.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    nmt.waitFor(30, TimeUnit.SECONDS);
+    Map<String, Double> committed = new LinkedHashMap<>();
+    Matcher m = NMT_CATEGORY.matcher(report);
+    while (m.find()) {
+      committed.put(m.group(1).strip(), Long.parseLong(m.group(2)) / 1024.0);
+    }
+    return committed;
+  }
+
+  /** Resident memory by mapping kind from {@code /proc/PID/smaps_rollup}: anonymous vs file-backed, in MiB. */
+  String residentSplit() throws IOException {
+    long anon = 0;
+    long rss = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps_rollup"))) {
+      long kb = line.matches("^\\w+:\\s+\\d+ kB$") ? Long.parseLong(line.replaceAll("\\D", "")) : 0;
+      if (line.startsWith("Rss:")) {
+        rss = kb;
+      } else if (line.startsWith("Anonymous:")) {
+        anon = kb;
+      }
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f MiB anonymous + %.1f MiB file-backed", anon / 1024.0,
+        (rss - anon) / 1024.0);
   }
 
   /** VmRSS of the child in MiB. */

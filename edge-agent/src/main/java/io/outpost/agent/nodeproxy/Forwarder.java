@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -91,21 +90,15 @@ final class Forwarder {
     String path = new io.netty.handler.codec.http.QueryStringDecoder(in.uri()).path();
     String discoveryKey = DiscoveryCache.isDiscovery(in.method().name(), path) ? DiscoveryCache.key(path, accept)
         : null;
-    ByteArrayOutputStream whole = request.verb() == ApiRequest.Verb.GET || request.verb() == ApiRequest.Verb.LIST
-        || discoveryKey != null ? new ByteArrayOutputStream() : null;
-    boolean[] tooBig = new boolean[1];
+    RecordedBody whole = request.verb() == ApiRequest.Verb.GET || request.verb() == ApiRequest.Verb.LIST
+        || discoveryKey != null ? new RecordedBody(maxRecordedBodyBytes) : null;
     http.consumeBytes(out.build(), (List<ByteBuffer> buffers, AsyncBody asyncBody) -> {
       byte[] bytes = concat(buffers);
       if (tap != null) {
         tap.accept(bytes);
       }
-      if (whole != null && !tooBig[0]) {
-        if (whole.size() + bytes.length > maxRecordedBodyBytes) {
-          tooBig[0] = true;
-          whole.reset();
-        } else {
-          whole.write(bytes, 0, bytes.length);
-        }
+      if (whole != null) {
+        whole.add(bytes);
       }
       ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes))).addListener(f -> {
         if (f.isSuccess()) {
@@ -127,13 +120,12 @@ final class Forwarder {
         }
         return;
       }
-      respond(ctx, keepAlive, client, request, response, whole, tooBig, discoveryKey);
+      respond(ctx, keepAlive, client, request, response, whole, discoveryKey);
     });
   }
 
   private void respond(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request,
-                       HttpResponse<AsyncBody> response, ByteArrayOutputStream whole, boolean[] tooBig,
-                       String discoveryKey) {
+                       HttpResponse<AsyncBody> response, RecordedBody whole, String discoveryKey) {
     AsyncBody body = response.body();
     // Removed again when the answer is done: on a keep-alive connection that serves thousands of
     // requests, each listener would otherwise keep its answer's buffers reachable until the
@@ -161,10 +153,13 @@ final class Forwarder {
       }
       // Queue the answer's cache write before the client sees its end: a client that lists then
       // watches cannot get a watch event queued (and committed) ahead of the list it follows.
-      if (discoveryKey != null && !tooBig[0] && response.code() == 200) {
-        discovery.put(discoveryKey, response.header("Content-Type"), whole.toByteArray());
-      } else if (whole != null && !tooBig[0]) {
-        recorder.recordAnswer(client, request, response.code(), whole.toByteArray());
+      if (whole != null && whole.tooBig()) {
+        log.debug("not caching the answer to {} {} for {}: larger than {} bytes", request.method(),
+            request.resource(), client, maxRecordedBodyBytes);
+      } else if (discoveryKey != null && response.code() == 200) {
+        discovery.put(discoveryKey, response.header("Content-Type"), whole.bytes());
+      } else if (whole != null) {
+        recorder.recordAnswer(client, request, response.code(), whole.bytes());
       }
       var last = ctx.writeAndFlush(new DefaultLastHttpContent());
       if (!keepAlive) {
