@@ -1,8 +1,8 @@
 package io.outpost.agent.cli;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.utils.HttpClientUtils;
 import io.outpost.agent.nodeproxy.ClientAllowlist;
 import io.outpost.agent.nodeproxy.NoCache;
 import io.outpost.agent.nodeproxy.NodeProxy;
@@ -92,6 +92,11 @@ public final class NodeProxyCommand implements Callable<Integer> {
       description = "What one client may hold. Default: ${DEFAULT-VALUE}.")
   long cacheClientQuota;
 
+  @Option(names = "--max-recorded-body", paramLabel = "SIZE", converter = Sizes.class,
+      description = "GET/LIST answers larger than this are forwarded but not cached (suffixes Ki, Mi, Gi)."
+          + " Default: 1/16 of the max heap, 1Mi..64Mi (8Mi with the launcher's -Xmx128m).")
+  Long maxRecordedBody;
+
   @Option(names = "--probe-interval", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class,
       description = "Time between upstream /readyz probes (ms, s, m). Default: ${DEFAULT-VALUE}.")
   Duration probeInterval;
@@ -173,6 +178,13 @@ public final class NodeProxyCommand implements Callable<Integer> {
         .withHealth(new UpstreamHealth.Settings(probeInterval, probeTimeout, failureThreshold, successThreshold))
         .withRetryAfterSeconds(retryAfter)
         .withAllowlist(ClientAllowlist.of(cacheClients));
+    if (maxRecordedBody != null) {
+      if (maxRecordedBody > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("--max-recorded-body " + maxRecordedBody + " bytes: expected at most "
+            + Integer.MAX_VALUE + " (2Gi - 1)");
+      }
+      settings = settings.withMaxRecordedBodyBytes(maxRecordedBody.intValue());
+    }
     if (tlsCert != null || tlsKey != null) {
       if (tlsCert == null || tlsKey == null) {
         throw new IllegalArgumentException("--tls-cert and --tls-key go together (got only "
@@ -190,17 +202,19 @@ public final class NodeProxyCommand implements Callable<Integer> {
     // A proxy must not retry on its own; its clients do.
     upstream.setRequestRetryBackoffLimit(0);
     CacheBudget budget = new CacheBudget(cacheMaxBytes, cacheClientQuota, Map.of());
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(upstream).build();
+    // Only fabric8's HTTP client (with the kubeconfig's credentials and token refresh), not a
+    // KubernetesClient: building one loads some 700 classes of the resource model and DSL that the
+    // proxy never uses, about 5 MiB of class metadata in every node's resident set.
+    try (HttpClient http = HttpClientUtils.createHttpClient(upstream);
          ObjectCache cache = openCache(dataDir.resolve("objects.db"), budget)) {
-      NodeProxy proxy = NodeProxy.start(URI.create(client.getConfiguration().getMasterUrl()), client.getHttpClient(),
-          cache, settings);
+      NodeProxy proxy = NodeProxy.start(URI.create(upstream.getMasterUrl()), http, cache, settings);
       // SIGTERM: commit what is queued, then close the cache file; the JVM does not wait for main.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         proxy.close();
         cache.close();
       }, "node-proxy-shutdown"));
       System.out.println("node-proxy: " + settings.scheme() + "://" + settings.host() + ":" + proxy.port() + " -> "
-          + client.getConfiguration().getMasterUrl());
+          + upstream.getMasterUrl());
       System.out.flush();
       proxy.awaitClose();
       proxy.close();

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +55,13 @@ final class Forwarder {
   private final Recorder recorder;
   private final UpstreamHealth health;
   private final int maxRecordedBodyBytes;
+  private final LongAdder tooLargeToCache;
   private final DiscoveryCache discovery;
 
   Forwarder(URI apiserver, HttpClient http, Recorder recorder, UpstreamHealth health, int maxRecordedBodyBytes,
-            DiscoveryCache discovery) {
+            LongAdder tooLargeToCache, DiscoveryCache discovery) {
     this.discovery = discovery;
+    this.tooLargeToCache = tooLargeToCache;
     this.apiserver = apiserver;
     this.http = http;
     this.recorder = recorder;
@@ -154,6 +157,7 @@ final class Forwarder {
       // Queue the answer's cache write before the client sees its end: a client that lists then
       // watches cannot get a watch event queued (and committed) ahead of the list it follows.
       if (whole != null && whole.tooBig()) {
+        tooLargeToCache.increment();
         log.debug("not caching the answer to {} {} for {}: larger than {} bytes", request.method(),
             request.resource(), client, maxRecordedBodyBytes);
       } else if (discoveryKey != null && response.code() == 200) {

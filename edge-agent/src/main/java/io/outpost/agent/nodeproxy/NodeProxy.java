@@ -80,9 +80,9 @@ public final class NodeProxy implements AutoCloseable {
     this.health = new UpstreamHealth(settings.health(), () -> probe(http, apiserver, settings));
     SslContext ssl = settings.tls().map(NodeProxyTls::serverContext).orElse(null);
     this.writer = new CacheWriter(cache);
-    this.metrics = new ProxyMetrics(cache, health, writer);
+    this.metrics = new ProxyMetrics(cache, health, writer, settings.maxRecordedBodyBytes());
     this.forwarder = new Forwarder(apiserver, http, new Recorder(cache, writer, kinds, settings.allowlist()), health,
-        settings.maxRecordedBodyBytes(), discovery);
+        settings.maxRecordedBodyBytes(), metrics.tooLargeToCache, discovery);
     this.offline = new OfflineResponder(cache, kinds, health, settings);
     this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {

@@ -19,8 +19,8 @@ import java.util.Optional;
  * @param health probe interval, timeout and thresholds (see {@link UpstreamHealth.Settings#defaults()})
  * @param retryAfterSeconds the {@code Retry-After} of writes refused during an outage; default
  *     {@value #DEFAULT_RETRY_AFTER_SECONDS}
- * @param maxRecordedBodyBytes GET/LIST answers larger than this are forwarded but not cached;
- *     default 64 MiB
+ * @param maxRecordedBodyBytes GET/LIST answers larger than this are forwarded complete but not
+ *     cached; default {@link #defaultMaxRecordedBodyBytes()}: 1/16 of the JVM's max heap
  * @param tls serve HTTPS with this certificate (and verify client certificates against its client
  *     CA) instead of plain HTTP; default none
  * @param allowlist which client identities are cached; default all
@@ -31,7 +31,10 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 10261;
   public static final int DEFAULT_RETRY_AFTER_SECONDS = 5;
-  public static final int DEFAULT_MAX_RECORDED_BODY_BYTES = 64 << 20;
+  /** Whatever the heap, answers above 64 MiB are not cached. */
+  public static final int MAX_RECORDED_BODY_BYTES_CEILING = 64 << 20;
+  /** Whatever the heap, answers up to 1 MiB are cached. */
+  public static final int MAX_RECORDED_BODY_BYTES_FLOOR = 1 << 20;
 
   public NodeProxySettings {
     Objects.requireNonNull(host, "host");
@@ -51,7 +54,21 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
 
   public static NodeProxySettings defaults() {
     return new NodeProxySettings(DEFAULT_HOST, DEFAULT_PORT, UpstreamHealth.Settings.defaults(),
-        DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_MAX_RECORDED_BODY_BYTES, Optional.empty(), ClientAllowlist.ALL);
+        DEFAULT_RETRY_AFTER_SECONDS, defaultMaxRecordedBodyBytes(), Optional.empty(), ClientAllowlist.ALL);
+  }
+
+  /**
+   * The largest answer this JVM's heap can record safely: 1/16 of {@link Runtime#maxMemory()},
+   * between {@value #MAX_RECORDED_BODY_BYTES_FLOOR} and {@value #MAX_RECORDED_BODY_BYTES_CEILING}
+   * bytes (8 MiB with the launchers' {@code -Xmx128m}). Recording a LIST takes about 8-9 times its
+   * size in transient heap (the answer, its items, their encoded entries and MapDB's in-memory
+   * write-ahead log and page copies of the one transaction that replaces the list; BENCHMARKS.md
+   * §4), next to the 30-40 MiB the cache's index and hot JSON keep; a larger answer is forwarded
+   * uncached instead of running the proxy out of memory.
+   */
+  public static int defaultMaxRecordedBodyBytes() {
+    long sixteenth = Runtime.getRuntime().maxMemory() / 16;
+    return (int) Math.max(MAX_RECORDED_BODY_BYTES_FLOOR, Math.min(MAX_RECORDED_BODY_BYTES_CEILING, sixteenth));
   }
 
   public NodeProxySettings withListen(String host, int port) {
@@ -73,6 +90,10 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
   public NodeProxySettings withTls(NodeProxyTls tls) {
     return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, Optional.of(tls),
         allowlist);
+  }
+
+  public NodeProxySettings withMaxRecordedBodyBytes(int maxRecordedBodyBytes) {
+    return new NodeProxySettings(host, port, health, retryAfterSeconds, maxRecordedBodyBytes, tls, allowlist);
   }
 
   public NodeProxySettings withAllowlist(ClientAllowlist allowlist) {

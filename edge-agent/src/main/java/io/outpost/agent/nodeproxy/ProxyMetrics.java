@@ -24,15 +24,18 @@ final class ProxyMetrics {
 
   final LongAdder forwarded = new LongAdder();
   final LongAdder answeredFromCache = new LongAdder();
+  final LongAdder tooLargeToCache = new LongAdder();
 
   private final ObjectCache cache;
   private final UpstreamHealth health;
   private final CacheWriter writer;
+  private final int maxRecordedBodyBytes;
 
-  ProxyMetrics(ObjectCache cache, UpstreamHealth health, CacheWriter writer) {
+  ProxyMetrics(ObjectCache cache, UpstreamHealth health, CacheWriter writer, int maxRecordedBodyBytes) {
     this.cache = cache;
     this.health = health;
     this.writer = writer;
+    this.maxRecordedBodyBytes = maxRecordedBodyBytes;
   }
 
   String render() {
@@ -46,6 +49,11 @@ final class ProxyMetrics {
     counter(out, "outpost_node_proxy_requests_from_cache_total",
         "Requests answered by the proxy itself (cache, held watches, refusals) while upstream was unreachable",
         answeredFromCache.sum());
+    counter(out, "outpost_node_proxy_answers_too_large_to_cache_total",
+        "GET/LIST answers forwarded complete but not cached: larger than outpost_node_proxy_max_recorded_body_bytes",
+        tooLargeToCache.sum());
+    gauge(out, "outpost_node_proxy_max_recorded_body_bytes", "The largest answer the proxy caches (--max-recorded-body)",
+        maxRecordedBodyBytes);
     CacheStats stats = cache.stats();
     Map<String, CacheStats.Client> clients = new TreeMap<>(stats.clients());
     perClient(out, "outpost_node_proxy_cache_hits_total", "counter", "Cache reads that found an answer",
