@@ -60,20 +60,31 @@ public final class NodeProxyBenchmark {
   private static final String ONE_POD = "/api/v1/namespaces/" + NAMESPACE + "/pods/pod-0";
   private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
 
-  /** The launchers' default JVM flags for the node proxy (with {@code MALLOC_ARENA_MAX=2}). */
-  static final String LEAN_FLAGS = "-Xmx192m -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 "
-      + "-XX:MaxHeapFreeRatio=20 -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m "
-      + "-XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -Dio.netty.allocator.numDirectArenas=1 "
-      + "-Dio.netty.allocator.numHeapArenas=1 -Djdk.nio.maxCachedBufferSize=262144 -XX:+ExitOnOutOfMemoryError";
+  /**
+   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh}),
+   * run with {@code MALLOC_ARENA_MAX=2}; BENCHMARKS.md §4 says what each one saves.
+   */
+  static final String LEAN_FLAGS = "-Xmx128m -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10"
+      + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+      + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
 
-  /** JVM flags and environment of one profile; all but "default" get a class-data archive once it is trained. */
-  private record Profile(List<String> flags, Map<String, String> env) {
+  /**
+   * JVM flags and environment of one profile; with {@code classDataArchive} a CDS archive is trained
+   * for it first (JDK 17 has no {@code -XX:+AutoCreateSharedArchive}).
+   */
+  private record Profile(List<String> flags, Map<String, String> env, boolean classDataArchive) {
     Profile(List<String> flags) {
-      this(flags, Map.of());
+      this(flags, Map.of(), true);
+    }
+
+    /** This profile with the flag that starts with {@code flagPrefix} set to {@code value}. */
+    Profile with(String flagPrefix, String value) {
+      return new Profile(flags.stream().map(f -> f.startsWith(flagPrefix) ? flagPrefix + value : f).toList(), env,
+          classDataArchive);
     }
 
     Profile without(String flagPrefix) {
-      return new Profile(flags.stream().filter(f -> !f.startsWith(flagPrefix)).toList(), env);
+      return new Profile(flags.stream().filter(f -> !f.startsWith(flagPrefix)).toList(), env, classDataArchive);
     }
 
     String describe() {
@@ -82,24 +93,31 @@ public final class NodeProxyBenchmark {
     }
   }
 
-  private static final Map<String, Profile> PROFILES = Map.of(
-      "default", new Profile(List.of()),
-      "tuned", tuned("256m"),
+  private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of("MALLOC_ARENA_MAX", "2"),
+      true);
+
+  private static final Map<String, Profile> PROFILES = Map.ofEntries(
+      Map.entry("default", new Profile(List.of(), Map.of(), false)),
+      Map.entry("tuned", tuned("256m")),
       // The same with a smaller heap, to find the smallest that records a 5 MB LIST without running out.
-      "tuned192", tuned("192m"),
-      "tuned128", tuned("128m"),
+      Map.entry("tuned192", tuned("192m")),
+      Map.entry("tuned128", tuned("128m")),
       // C2 as well as C1: slower to warm up, faster once warm.
-      "tuned192c2", tuned("192m").without("-XX:TieredStopAtLevel"),
-      "lean", lean());
+      Map.entry("tuned192c2", tuned("192m").without("-XX:TieredStopAtLevel")),
+      Map.entry("lean", LEAN),
+      // What the class-data archive and glibc's arena limit each do to the resident set.
+      Map.entry("lean-nocds", new Profile(LEAN.flags(), LEAN.env(), false)),
+      Map.entry("lean-arenas", new Profile(LEAN.flags(), Map.of(), true)),
+      // The young generation's size and the old generation's free share trade resident set against
+      // collections per cached LIST.
+      Map.entry("lean-young8", LEAN.with("-XX:MaxNewSize=", "8m")),
+      Map.entry("lean-young32", LEAN.with("-XX:MaxNewSize=", "32m")),
+      Map.entry("lean-free40", LEAN.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
+      Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-XX:+ExitOnOutOfMemoryError"));
-  }
-
-  /** The launchers' profile (root {@code outpost}, {@code deploy/dist/outpost.sh}); see BENCHMARKS.md §4. */
-  private static Profile lean() {
-    return new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of("MALLOC_ARENA_MAX", "2"));
   }
 
   private record Row(String profile, String what, String value) {}
@@ -136,7 +154,7 @@ public final class NodeProxyBenchmark {
         if (nmt) {
           flags.add("-XX:NativeMemoryTracking=summary");
         }
-        if (!profile.equals("default")) {
+        if (chosen.classDataArchive()) {
           flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), online, work,
               http));
         }
@@ -151,7 +169,7 @@ public final class NodeProxyBenchmark {
     System.out.println();
     for (String profile : profiles) {
       System.out.println(profile + ": " + PROFILES.get(profile).describe()
-          + (profile.equals("default") ? "" : " -XX:SharedArchiveFile=" + profile + ".jsa"));
+          + (PROFILES.get(profile).classDataArchive() ? " -XX:SharedArchiveFile=" + profile + ".jsa" : ""));
     }
     System.out.println(Bench.table(List.of("profile", "measure", "value"), table));
     System.out.println("load average after: " + Bench.loadAverage());
@@ -242,12 +260,16 @@ public final class NodeProxyBenchmark {
       Stats get = new Stats(n * rounds * 5);
       measure(list, n, () -> check(proxy.get(NODE_PODS))); // warm-up, discarded
       list = new Stats(n * rounds);
+      long[] collectionsBefore = proxy.collections();
       for (int round = 0; round < rounds; round++) {
         measure(list, n, () -> check(proxy.get(NODE_PODS)));
         measure(get, n * 5, () -> check(proxy.get(ONE_POD)));
       }
       out.put("LIST the node's pods by spec.nodeName, from cache: p50 / p99", p50p99(list));
       out.put("GET one pod, from cache: p50 / p99", p50p99(get));
+      long[] collectionsAfter = proxy.collections();
+      out.put("young / full collections during the cached reads", (collectionsAfter[0] - collectionsBefore[0]) + " / "
+          + (collectionsAfter[1] - collectionsBefore[1]));
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (offline)", memory(proxy));

@@ -168,6 +168,19 @@ final class NodeProxyChild implements AutoCloseable {
         (rss - anon) / 1024.0);
   }
 
+  /** Young and full collections so far ({@code jstat -gc}: YGC and FGC), e.g. {@code [12, 1]}. */
+  long[] collections() throws IOException, InterruptedException {
+    Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+    Process gc = new ProcessBuilder(jstat.toString(), "-gc", Long.toString(process.pid())).redirectErrorStream(true)
+        .start();
+    List<String> lines = new String(gc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+        .strip().lines().toList();
+    gc.waitFor(30, TimeUnit.SECONDS);
+    List<String> names = List.of(lines.get(0).strip().split("\\s+"));
+    String[] values = lines.get(lines.size() - 1).strip().split("\\s+");
+    return new long[] {Long.parseLong(values[names.indexOf("YGC")]), Long.parseLong(values[names.indexOf("FGC")])};
+  }
+
   /** VmRSS of the child in MiB. */
   double rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
