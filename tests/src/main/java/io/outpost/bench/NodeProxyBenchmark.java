@@ -61,10 +61,10 @@ public final class NodeProxyBenchmark {
   private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
 
   /**
-   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh}),
-   * run with {@code MALLOC_ARENA_MAX=2}; BENCHMARKS.md §4 says what each one saves.
+   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh});
+   * BENCHMARKS.md §4 says what each one saves.
    */
-  static final String LEAN_FLAGS = "-Xmx128m -Xms16m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10"
+  static final String LEAN_FLAGS = "-Xmx128m -Xms32m -Xmn24m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10"
       + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
 
@@ -93,8 +93,7 @@ public final class NodeProxyBenchmark {
     }
   }
 
-  private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of("MALLOC_ARENA_MAX", "2"),
-      true);
+  private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(
       Map.entry("default", new Profile(List.of(), Map.of(), false)),
@@ -107,11 +106,11 @@ public final class NodeProxyBenchmark {
       Map.entry("lean", LEAN),
       // What the class-data archive and glibc's arena limit each do to the resident set.
       Map.entry("lean-nocds", new Profile(LEAN.flags(), LEAN.env(), false)),
-      Map.entry("lean-arenas", new Profile(LEAN.flags(), Map.of(), true)),
+      Map.entry("lean-arenas2", new Profile(LEAN.flags(), Map.of("MALLOC_ARENA_MAX", "2"), true)),
       // The young generation's size and the old generation's free share trade resident set against
       // collections per cached LIST.
-      Map.entry("lean-young8", LEAN.with("-XX:MaxNewSize=", "8m")),
-      Map.entry("lean-young32", LEAN.with("-XX:MaxNewSize=", "32m")),
+      Map.entry("lean-young16", LEAN.with("-Xmn", "16m").with("-XX:SurvivorRatio=", "2")),
+      Map.entry("lean-young32", LEAN.with("-Xmn", "32m")),
       Map.entry("lean-free40", LEAN.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
       Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")));
 

@@ -94,7 +94,7 @@ public final class NodeProxyCommand implements Callable<Integer> {
 
   @Option(names = "--max-recorded-body", paramLabel = "SIZE", converter = Sizes.class,
       description = "GET/LIST answers larger than this are forwarded but not cached (suffixes Ki, Mi, Gi)."
-          + " Default: 1/16 of the max heap, 1Mi..64Mi (8Mi with the launcher's -Xmx128m).")
+          + " Default: 1/16 of the max heap, 1Mi..64Mi (about 8Mi with the launcher's -Xmx128m).")
   Long maxRecordedBody;
 
   @Option(names = "--probe-interval", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class,

@@ -60,7 +60,7 @@ public record NodeProxySettings(String host, int port, UpstreamHealth.Settings h
   /**
    * The largest answer this JVM's heap can record safely: 1/16 of {@link Runtime#maxMemory()},
    * between {@value #MAX_RECORDED_BODY_BYTES_FLOOR} and {@value #MAX_RECORDED_BODY_BYTES_CEILING}
-   * bytes (8 MiB with the launchers' {@code -Xmx128m}). Recording a LIST takes about 8-9 times its
+   * bytes (about 8 MiB with the launchers' {@code -Xmx128m}). Recording a LIST takes about 8-10 times its
    * size in transient heap (the answer, its items, their encoded entries and MapDB's in-memory
    * write-ahead log and page copies of the one transaction that replaces the list; BENCHMARKS.md
    * §4), next to the 30-40 MiB the cache's index and hot JSON keep; a larger answer is forwarded
