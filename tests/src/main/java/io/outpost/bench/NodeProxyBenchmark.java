@@ -43,8 +43,11 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
- *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned]
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false]
  * </pre>
+ *
+ * <p>Profiles: see {@link #PROFILES}; {@code lean} is the launchers' default. {@code nmt=true} adds
+ * native memory tracking and reports its committed categories (a separate run: NMT costs a few MiB).
  */
 public final class NodeProxyBenchmark {
 
@@ -111,6 +114,8 @@ public final class NodeProxyBenchmark {
       // collections per cached LIST.
       Map.entry("lean-young16", LEAN.with("-Xmn", "16m").with("-XX:SurvivorRatio=", "2")),
       Map.entry("lean-young32", LEAN.with("-Xmn", "32m")),
+      // A larger initial heap: fewer collections while a cold start rebuilds the cache index.
+      Map.entry("lean-xms48", LEAN.with("-Xms", "48m")),
       Map.entry("lean-free40", LEAN.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
       Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")));
 

@@ -164,7 +164,7 @@ final class NodeProxyChild implements AutoCloseable {
         anon = kb;
       }
     }
-    return String.format(java.util.Locale.ROOT, "%.1f MiB anonymous + %.1f MiB file-backed", anon / 1024.0,
+    return Bench.fmt("%.1f MiB anonymous + %.1f MiB file-backed", anon / 1024.0,
         (rss - anon) / 1024.0);
   }
 

@@ -203,8 +203,8 @@ public final class NodeProxyCommand implements Callable<Integer> {
     upstream.setRequestRetryBackoffLimit(0);
     CacheBudget budget = new CacheBudget(cacheMaxBytes, cacheClientQuota, Map.of());
     // Only fabric8's HTTP client (with the kubeconfig's credentials and token refresh), not a
-    // KubernetesClient: building one loads some 700 classes of the resource model and DSL that the
-    // proxy never uses, about 5 MiB of class metadata in every node's resident set.
+    // KubernetesClient: building one loads ~300 classes of DSL and handlers the proxy never uses
+    // (1.2 MiB of class metadata in every node's resident set; BENCHMARKS.md §4).
     try (HttpClient http = HttpClientUtils.createHttpClient(upstream);
          ObjectCache cache = openCache(dataDir.resolve("objects.db"), budget)) {
       NodeProxy proxy = NodeProxy.start(URI.create(upstream.getMasterUrl()), http, cache, settings);
