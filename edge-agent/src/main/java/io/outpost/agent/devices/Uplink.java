@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Forwards the store-and-forward queue to the hub on the devices stream, one stream per tunnel
  * connection. Batches go out oldest first with a bounded number unacknowledged; an entry leaves
  * the queue only when the hub acks its id (it has committed it). When the link drops, everything
- * unacknowledged is sent again on the next connection: the hub drops what it already has. Desired
+ * unacknowledged is sent again on the next connection: the hub drops what it already has. The hub
+ * ends a stream on which a device's seqs skip one ({@code FAILED_PRECONDITION}); the stream is then
+ * opened again like after any other end, and the resend starts at the oldest message. Desired
  * state from the hub is handed to {@link DesiredStates} and acked back.
  */
 final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
@@ -34,6 +36,7 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Uplink.class);
 
   private final DurableQueue queue;
+  private final DroppedSeqs dropped;
   private final DesiredStates desired;
   private final int batchSize;
   private final int maxUnacked;
@@ -46,8 +49,9 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
   private Channel channel;
   private boolean closed;
 
-  Uplink(DurableQueue queue, DesiredStates desired, int batchSize) {
+  Uplink(DurableQueue queue, DroppedSeqs dropped, DesiredStates desired, int batchSize) {
     this.queue = queue;
+    this.dropped = dropped;
     this.desired = desired;
     this.batchSize = batchSize;
     this.maxUnacked = batchSize * 8;
@@ -193,6 +197,10 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
           DeviceMessage m = DeviceMessage.parseFrom(e.value());
           batch.addMessages(m);
           ids.put(m.getId(), e.position());
+          long droppedThrough = dropped.through(m.getDevice());
+          if (droppedThrough > 0) {
+            batch.putDroppedThrough(m.getDevice(), droppedThrough);
+          }
         } catch (InvalidProtocolBufferException ex) {
           log.error("devices: queue entry {} is unreadable and is dropped: {}", e.position(), ex.getMessage());
           queue.removeAll(List.of(e.position()));
