@@ -285,6 +285,7 @@ sh "$install" $np_paths --node-proxy-only --kubeconfig "$work/sandbox.kubeconfig
   || { cat "$work/install-np.out"; fail "install.sh --node-proxy-only"; }
 grep -q -x "kubeconfig: $work/sandbox.kubeconfig" "$np_yaml" || { cat "$np_yaml"; fail "node-proxy.yaml has no kubeconfig line for the sandbox"; }
 grep -q -x 'listen: 127.0.0.1:10261' "$np_yaml" || fail "node-proxy.yaml has no listen line"
+grep -q '^OUTPOST_JAVA=/' "$work/etc/outpost/node-proxy.env" || fail "node-proxy.env has no OUTPOST_JAVA"
 [ "$(stat -c %a "$np_dir")" = 700 ] || fail "$np_dir is not mode 700"
 if [ -n "$user_args" ]; then
   [ "$(stat -c %U "$np_dir")" = outpost-verify ] || fail "$np_dir is not owned by outpost-verify"
