@@ -645,12 +645,6 @@ main() {
   fi
   if [ "$node_proxy" -eq 1 ]; then
     set_env "$np_env_file" OUTPOST_JAVA "$java"
-    if [ -f "$np_config" ] && [ -n "$kubeconfig" ]; then
-      np_kubeconfig=$(sed -n 's/^kubeconfig[[:space:]]*[:=][[:space:]]*//p' "$np_config" | head -n 1)
-      if [ -n "$np_kubeconfig" ] && [ "$np_kubeconfig" != "$kubeconfig" ]; then
-        warn "$np_config names kubeconfig $np_kubeconfig, not $kubeconfig: edit it if the node proxy should use the new one"
-      fi
-    fi
     # Flat `key: value` lines (NodeProxyConfigFile reads them as Java properties, so a comment must
     # have its own line); the unit passes --data-dir itself.
     write_new_file "$np_config" <<EOF
@@ -660,6 +654,12 @@ main() {
 kubeconfig: $kubeconfig
 listen: 127.0.0.1:10261
 EOF
+    if [ -f "$np_config" ] && [ -n "$kubeconfig" ]; then
+      np_kubeconfig=$(sed -n 's/^kubeconfig[[:space:]]*[:=][[:space:]]*//p' "$np_config" | head -n 1)
+      if [ -n "$np_kubeconfig" ] && [ "$np_kubeconfig" != "$kubeconfig" ]; then
+        warn "$np_config names kubeconfig $np_kubeconfig, not $kubeconfig: edit it if the node proxy should use the new one"
+      fi
+    fi
     run mkdir -p "$np_data_dir"
     run chmod 700 "$np_data_dir"
     if [ "$is_root" -eq 1 ] && [ "$run_as" != root ]; then
