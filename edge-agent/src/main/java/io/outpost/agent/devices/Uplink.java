@@ -172,11 +172,19 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
     /** id → queue position of what was sent and not yet acked; guarded by lock. */
     private final Map<String, Long> unacked = new HashMap<>();
     private long lastSent;
+    /** The call has started and takes messages; guarded by lock. */
+    private boolean started;
     private boolean ended;
 
     void open(Channel channel) {
       on = channel;
       DevicesGrpc.newStub(channel).sync(this);
+      // Only now has the call started: beforeStart hands over the request stream earlier, and a
+      // batch sent on it before the start is refused ("Not started"); taken for sent, it was lost.
+      synchronized (lock) {
+        started = true;
+        lock.notifyAll();
+      }
     }
 
     @Override
@@ -186,7 +194,7 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
 
     /** Called with lock held. */
     boolean canSend() {
-      return !ended && requests != null && unacked.size() < maxUnacked;
+      return !ended && started && unacked.size() < maxUnacked;
     }
 
     void send(List<DurableQueue.Entry> entries) {
@@ -215,7 +223,13 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
         try {
           requests.onNext(AgentDevices.newBuilder().setBatch(batch).build());
         } catch (RuntimeException ex) {
-          log.debug("devices: sending a batch failed: {}", ex.toString());
+          // Not sent, so this stream cannot carry on past it: end it, the next one resends.
+          log.info("devices: sending a batch failed, reopening the stream: {}", ex.toString());
+          end();
+          if (session == this) {
+            session = null;
+            reopenLater(on);
+          }
         }
       }
     }
