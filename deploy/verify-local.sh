@@ -2,8 +2,9 @@
 # End-to-end check of deploy/ on one machine with no Docker engine, no kube-apiserver and no systemd
 # PID 1: builds (or takes) the distribution, starts a hub from it, a sandbox member cluster, installs
 # an agent with deploy/edge/install.sh into a temp prefix, runs it, reaches the sandbox through the
-# hub with kubectl, re-runs the installer (idempotence), exercises the Kubernetes join init script,
-# and validates the systemd units and the Kubernetes manifests.
+# hub with kubectl, re-runs the installer (idempotence), installs and runs the node proxy with
+# install.sh --node-proxy(-only), exercises the Kubernetes join init script, and validates the
+# systemd units and the Kubernetes manifests.
 #
 #   deploy/verify-local.sh [--dist FILE] [--work DIR]
 #     --dist FILE   use this outpost-dist.tar.gz instead of building one (make-dist.sh --isolated)
@@ -244,6 +245,80 @@ else
   echo "skip - python3 not installed (serves the files for the curl | sh check)"
 fi
 
+# ---- 6c. node proxy (install.sh --node-proxy, --node-proxy-only) ------------------------------------------
+# No --data-dir here: it is the agent's, and --node-proxy-only refuses agent flags.
+np_paths="--dist $dist --prefix $work/opt/outpost --config-dir $work/etc/outpost --node-proxy-data-dir $work/var/lib/outpost-node-proxy"
+np_yaml="$work/etc/outpost/node-proxy.yaml"
+np_dir="$work/var/lib/outpost-node-proxy"
+# shellcheck disable=SC2086
+sh "$install" "$@" --node-proxy-data-dir "$np_dir" --node-proxy --kubeconfig "$work/sandbox.kubeconfig" $user_args --dry-run \
+  > "$work/install-np-dry.out" 2>&1 || { cat "$work/install-np-dry.out"; fail "install.sh --node-proxy --dry-run"; }
+{ [ ! -e "$np_yaml" ] && [ ! -e "$np_dir" ]; } || fail "install.sh --node-proxy --dry-run wrote $np_yaml or $np_dir"
+for want in "would write $np_yaml:" "| kubeconfig: $work/sandbox.kubeconfig" '| listen: 127.0.0.1:10261' \
+    "would run: mkdir -p $np_dir" 'Run the agent' 'Run the node proxy' \
+    "agent node-proxy --config $np_yaml --data-dir $np_dir"; do
+  grep -q -F -- "$want" "$work/install-np-dry.out" || { cat "$work/install-np-dry.out"; fail "install.sh --node-proxy --dry-run does not show: $want"; }
+done
+ok "install.sh --node-proxy --dry-run shows node-proxy.yaml (kubeconfig, listen), the data dir and the node proxy's command; changes nothing"
+
+# refuse EXPECTED ARGS...: install.sh ARGS --dry-run must fail with "error: EXPECTED...".
+refuse() {
+  expected=$1
+  shift
+  if sh "$install" "$@" --dry-run > "$work/install-np-bad.out" 2>&1; then
+    fail "install.sh accepted $*"
+  fi
+  grep -q -F -- "error: $expected" "$work/install-np-bad.out" || { cat "$work/install-np-bad.out"; fail "install.sh gave no clear error for $*"; }
+}
+# shellcheck disable=SC2086  # $np_paths and $join hold several words on purpose
+refuse "--node-proxy-only installs no agent, so --hub --token --ca-hash --name --kind --label --data-dir would be ignored" \
+  $np_paths --node-proxy-only $join --data-dir "$work/var/lib/outpost-agent"
+# shellcheck disable=SC2086
+refuse "--node-proxy needs the kubeconfig of the apiserver it fronts and found none" \
+  $np_paths --config-dir "$work/etc-empty" --node-proxy-only
+grep -q -F -- 'pass --kubeconfig PATH' "$work/install-np-bad.out" || fail "the missing-kubeconfig error does not name --kubeconfig"
+refuse "--print-unit 'kubelet' is not valid: expected agent or node-proxy" --print-unit kubelet
+ok "install.sh refuses --node-proxy-only with join flags, --node-proxy without a kubeconfig (names --kubeconfig), --print-unit kubelet"
+
+# shellcheck disable=SC2086
+sh "$install" $np_paths --node-proxy-only --kubeconfig "$work/sandbox.kubeconfig" $user_args > "$work/install-np.out" 2>&1 \
+  || { cat "$work/install-np.out"; fail "install.sh --node-proxy-only"; }
+grep -q -x "kubeconfig: $work/sandbox.kubeconfig" "$np_yaml" || { cat "$np_yaml"; fail "node-proxy.yaml has no kubeconfig line for the sandbox"; }
+grep -q -x 'listen: 127.0.0.1:10261' "$np_yaml" || fail "node-proxy.yaml has no listen line"
+grep -q '^OUTPOST_JAVA=/' "$work/etc/outpost/node-proxy.env" || fail "node-proxy.env has no OUTPOST_JAVA"
+[ "$(stat -c %a "$np_dir")" = 700 ] || fail "$np_dir is not mode 700"
+if [ -n "$user_args" ]; then
+  [ "$(stat -c %U "$np_dir")" = outpost-verify ] || fail "$np_dir is not owned by outpost-verify"
+fi
+if grep -q -e 'agent join' -e 'Run the agent' "$work/install-np.out"; then
+  fail "install.sh --node-proxy-only touched the agent"
+fi
+ok "install.sh --node-proxy-only wrote node-proxy.yaml (kubeconfig: the sandbox, listen 127.0.0.1:10261), $(stat -c '%a %U' "$np_dir") data dir; no join"
+
+# An edited node-proxy.yaml survives a re-run; a free port keeps this run away from a real proxy on 10261.
+sed -i 's/^listen: .*/listen: 127.0.0.1:0/' "$np_yaml"
+echo '# edited by verify-local' >> "$np_yaml"
+cp "$np_yaml" "$work/node-proxy.yaml.edited"
+# shellcheck disable=SC2086
+sh "$install" "$@" --node-proxy-data-dir "$np_dir" --node-proxy --kubeconfig "$work/sandbox.kubeconfig" $user_args \
+  > "$work/install-np-again.out" 2>&1 || { cat "$work/install-np-again.out"; fail "install.sh --node-proxy re-run"; }
+grep -q -F "$np_yaml exists: keeping it as it is" "$work/install-np-again.out" || { cat "$work/install-np-again.out"; fail "the re-run did not say it keeps node-proxy.yaml"; }
+cmp -s "$np_yaml" "$work/node-proxy.yaml.edited" || fail "the re-run changed the edited node-proxy.yaml"
+grep -q 'skipping the join' "$work/install-np-again.out" || fail "install.sh --node-proxy re-run did not skip the join"
+ok "install.sh --node-proxy re-run keeps the edited node-proxy.yaml and skips the join"
+
+np_cmd=$(grep -A1 'Run the node proxy' "$work/install-np-again.out" | tail -n 1 | sed 's/^  //')
+[ -n "$np_cmd" ] || fail "install.sh printed no node proxy command"
+start node-proxy sh -c "exec $np_cmd"
+wait_for "$work/node-proxy.out" '^node-proxy: http://' 60 || { tail -5 "$work/node-proxy.err"; fail "the installed node proxy did not start"; }
+np_url=$(sed -n 's/^node-proxy: \(http:[^ ]*\).*/\1/p' "$work/node-proxy.out" | head -n 1)
+curl -sf "$np_url/outpost/metrics" | grep -q '^outpost_node_proxy_upstream_healthy' || fail "no metrics at $np_url/outpost/metrics"
+if command -v kubectl >/dev/null 2>&1; then
+  kubectl --server "$np_url" get nodes > "$work/np-nodes.txt" 2>&1 || { cat "$work/np-nodes.txt"; fail "kubectl get nodes through the node proxy"; }
+  grep -q 'edge-verify-01-node-1' "$work/np-nodes.txt" || fail "kubectl through the node proxy did not list the sandbox's nodes"
+fi
+ok "node proxy started with the printed command ($np_url, settings from node-proxy.yaml): metrics served, kubectl get nodes lists the sandbox's nodes"
+
 # ---- 7. Kubernetes join init script ----------------------------------------------------------------------
 script=$(awk '/- name: join/{j=1} j&&/^            - \|/{s=1; next} s&&/^          env:/{exit} s{sub(/^              /,""); print}' \
   "$root/deploy/kubernetes/agent.yaml")
@@ -267,11 +342,16 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   # shellcheck disable=SC2086
   sh "$install" --print-unit --prefix "$work/opt/outpost" --data-dir "$work/var/lib/outpost-agent" \
     --config-dir "$work/etc/outpost" $user_args > "$work/units/outpost-agent.service"
+  # shellcheck disable=SC2086
+  sh "$install" --print-unit node-proxy --prefix "$work/opt/outpost" --node-proxy-data-dir "$work/var/lib/outpost-node-proxy" \
+    --config-dir "$work/etc/outpost" $user_args > "$work/units/outpost-node-proxy.service"
+  grep -q "^ExecStart=$work/opt/outpost/bin/outpost agent node-proxy --config $work/etc/outpost/node-proxy.yaml --data-dir $work/var/lib/outpost-node-proxy\$" \
+    "$work/units/outpost-node-proxy.service" || fail "install.sh --print-unit node-proxy did not apply the paths"
   sed "s|/opt/outpost|$work/opt/outpost|g" "$root/deploy/systemd/outpost-hub.service" > "$work/units/outpost-hub.service"
-  (cd "$work/units" && systemd-analyze verify ./outpost-agent.service ./outpost-hub.service) > "$work/units/verify.out" 2>&1 \
+  (cd "$work/units" && systemd-analyze verify ./outpost-agent.service ./outpost-hub.service ./outpost-node-proxy.service) > "$work/units/verify.out" 2>&1 \
     || { cat "$work/units/verify.out"; fail "systemd-analyze verify"; }
   [ ! -s "$work/units/verify.out" ] || { cat "$work/units/verify.out"; fail "systemd-analyze verify printed warnings"; }
-  ok "systemd-analyze verify: both units clean (ExecStart pointed at the installed prefix)"
+  ok "systemd-analyze verify: the three units clean (agent and node proxy rendered by install.sh --print-unit)"
 else
   echo "skip - systemd-analyze not installed"
 fi

@@ -1,5 +1,6 @@
 package io.outpost.demo;
 
+import io.outpost.tunnel.AsyncPool;
 import io.outpost.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Command;
 public final class DevMain {
 
   public static void main(String[] args) {
+    AsyncPool.keepPooled();
     System.exit(new CommandLine(new DevMain()).execute(args));
   }
 }

@@ -77,7 +77,12 @@ class DevicesChaosTest {
       ExecutorService publishers = Executors.newFixedThreadPool(DEVICES);
       try {
         await().atMost(Duration.ofSeconds(60)).until(() -> listening(broker.port()));
-        Optional<String> brokerPid = embedded ? Optional.of(Files.readString(agentDir.resolve("mqtt-broker/broker.pid"))) : Optional.empty();
+        Path pidFile = agentDir.resolve("mqtt-broker/broker.pid");
+        if (embedded) {
+          // The broker listens a moment before it writes its pid file.
+          await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(pidFile));
+        }
+        Optional<String> brokerPid = embedded ? Optional.of(Files.readString(pidFile)) : Optional.empty();
         for (int d = 0; d < DEVICES; d++) {
           devices.add(MqttDevice.connect(broker.url(), device(d)));
         }
@@ -121,7 +126,7 @@ class DevicesChaosTest {
                 .isGreaterThanOrEqualTo((long) DEVICES * PER_DEVICE));
         assertThat(total(hub)).isEqualTo((long) DEVICES * PER_DEVICE);
         if (embedded) {
-          assertThat(Files.readString(agentDir.resolve("mqtt-broker/broker.pid")))
+          assertThat(Files.readString(pidFile))
               .as("the embedded broker outlived both agent kills (each new agent adopted it)").isEqualTo(brokerPid.get());
         }
         assertThat(hub.devices().stored()).as("messages stored since the hub started").isEqualTo((long) DEVICES * PER_DEVICE);

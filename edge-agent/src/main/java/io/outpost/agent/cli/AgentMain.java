@@ -1,5 +1,6 @@
 package io.outpost.agent.cli;
 
+import io.outpost.tunnel.AsyncPool;
 import io.outpost.agent.devices.BrokerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,6 +16,7 @@ public final class AgentMain {
   static final class AgentCommand {}
 
   public static void main(String[] args) {
+    AsyncPool.keepPooled();
     System.exit(new CommandLine(new AgentMain()).execute(args));
   }
 }

@@ -73,8 +73,9 @@ public class DevicesFeature implements AgentFeature {
       }
       MqttBridge[] bridge = new MqttBridge[1];
       DesiredStates desired = new DesiredStates(store, rules, (topic, payload) -> bridge[0].publishRetained(topic, payload));
-      uplink = new Uplink(queue, desired, settings.getBatchSize());
-      writer = new UplinkWriter(store, queue, settings.getBatchSize(), uplink::wake);
+      DroppedSeqs dropped = new DroppedSeqs(store);
+      uplink = new Uplink(queue, dropped, desired, settings.getBatchSize());
+      writer = new UplinkWriter(store, queue, dropped, settings.getBatchSize(), uplink::wake);
       String clientId = Optional.ofNullable(settings.getClientId())
           .orElse("outpost-agent-" + identity.current().clusterName());
       mqtt = new MqttBridge(brokerUrl, clientId, connectOptions(), rules, settings.getMaxPayloadBytes(), writer,

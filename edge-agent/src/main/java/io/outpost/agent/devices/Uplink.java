@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Forwards the store-and-forward queue to the hub on the devices stream, one stream per tunnel
  * connection. Batches go out oldest first with a bounded number unacknowledged; an entry leaves
  * the queue only when the hub acks its id (it has committed it). When the link drops, everything
- * unacknowledged is sent again on the next connection: the hub drops what it already has. Desired
+ * unacknowledged is sent again on the next connection: the hub drops what it already has. The hub
+ * ends a stream on which a device's seqs skip one ({@code FAILED_PRECONDITION}); the stream is then
+ * opened again like after any other end, and the resend starts at the oldest message. Desired
  * state from the hub is handed to {@link DesiredStates} and acked back.
  */
 final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
@@ -34,6 +36,7 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Uplink.class);
 
   private final DurableQueue queue;
+  private final DroppedSeqs dropped;
   private final DesiredStates desired;
   private final int batchSize;
   private final int maxUnacked;
@@ -46,8 +49,9 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
   private Channel channel;
   private boolean closed;
 
-  Uplink(DurableQueue queue, DesiredStates desired, int batchSize) {
+  Uplink(DurableQueue queue, DroppedSeqs dropped, DesiredStates desired, int batchSize) {
     this.queue = queue;
+    this.dropped = dropped;
     this.desired = desired;
     this.batchSize = batchSize;
     this.maxUnacked = batchSize * 8;
@@ -168,11 +172,19 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
     /** id → queue position of what was sent and not yet acked; guarded by lock. */
     private final Map<String, Long> unacked = new HashMap<>();
     private long lastSent;
+    /** The call has started and takes messages; guarded by lock. */
+    private boolean started;
     private boolean ended;
 
     void open(Channel channel) {
       on = channel;
       DevicesGrpc.newStub(channel).sync(this);
+      // Only now has the call started: beforeStart hands over the request stream earlier, and a
+      // batch sent on it before the start is refused ("Not started"); taken for sent, it was lost.
+      synchronized (lock) {
+        started = true;
+        lock.notifyAll();
+      }
     }
 
     @Override
@@ -182,7 +194,7 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
 
     /** Called with lock held. */
     boolean canSend() {
-      return !ended && requests != null && unacked.size() < maxUnacked;
+      return !ended && started && unacked.size() < maxUnacked;
     }
 
     void send(List<DurableQueue.Entry> entries) {
@@ -193,6 +205,10 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
           DeviceMessage m = DeviceMessage.parseFrom(e.value());
           batch.addMessages(m);
           ids.put(m.getId(), e.position());
+          long droppedThrough = dropped.through(m.getDevice());
+          if (droppedThrough > 0) {
+            batch.putDroppedThrough(m.getDevice(), droppedThrough);
+          }
         } catch (InvalidProtocolBufferException ex) {
           log.error("devices: queue entry {} is unreadable and is dropped: {}", e.position(), ex.getMessage());
           queue.removeAll(List.of(e.position()));
@@ -207,7 +223,13 @@ final class Uplink implements TunnelClient.ConnectionListener, AutoCloseable {
         try {
           requests.onNext(AgentDevices.newBuilder().setBatch(batch).build());
         } catch (RuntimeException ex) {
-          log.debug("devices: sending a batch failed: {}", ex.toString());
+          // Not sent, so this stream cannot carry on past it: end it, the next one resends.
+          log.info("devices: sending a batch failed, reopening the stream: {}", ex.toString());
+          end();
+          if (session == this) {
+            session = null;
+            reopenLater(on);
+          }
         }
       }
     }

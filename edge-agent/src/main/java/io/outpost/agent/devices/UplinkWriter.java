@@ -39,6 +39,7 @@ final class UplinkWriter implements AutoCloseable {
       Runnable ack) {}
 
   private final DurableQueue queue;
+  private final DroppedSeqs dropped;
   private final DurableMap seqs;
   private final DurableMap inbound;
   /** Packet id → fingerprint of the last message stored under it; mirrors {@link #inbound}. */
@@ -53,8 +54,9 @@ final class UplinkWriter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
 
-  UplinkWriter(DurableStore store, DurableQueue queue, int batchSize, Runnable committed) {
+  UplinkWriter(DurableStore store, DurableQueue queue, DroppedSeqs dropped, int batchSize, Runnable committed) {
     this.queue = queue;
+    this.dropped = dropped;
     this.seqs = store.map("devices.seq");
     this.inbound = store.map("devices.inbound");
     this.batchSize = batchSize;
@@ -128,10 +130,12 @@ final class UplinkWriter implements AutoCloseable {
           .setReceivedAtMillis(a.receivedAtMillis())
           .build().toByteArray());
     }
+    Map<String, Long> drops = new HashMap<>();
     queue.appendAll(values, store -> {
       next.forEach((device, seq) -> seqs.put(device, ByteBuffer.allocate(8).putLong(seq).array()));
       fingerprints.forEach((id, fp) -> inbound.put(Integer.toString(id), ByteBuffer.allocate(8).putLong(fp).array()));
-    });
+    }, lost -> drops.putAll(dropped.persist(lost)));
+    dropped.apply(drops);
     lastSeq.putAll(next);
     lastByPacketId.putAll(fingerprints);
   }

@@ -1,5 +1,6 @@
 package io.outpost.hub.cli;
 
+import io.outpost.tunnel.AsyncPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +12,7 @@ import picocli.CommandLine.Command;
 public final class HubMain {
 
   public static void main(String[] args) {
+    AsyncPool.keepPooled();
     System.exit(commandLine().execute(args));
   }
 

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,29 +59,58 @@ public final class DeviceRegistry {
   }
 
   /**
-   * Stores the new messages of {@code batch} for {@code cluster} in one commit. Returns the ids the
-   * agent may delete: every id of the batch, stored now or before.
+   * What {@link #commit} did with a batch: the ids the agent may delete (stored now or before), and
+   * the first seq gap it found, if any (those messages were neither stored nor acked).
    */
-  public List<String> commit(String cluster, List<DeviceMessage> batch) {
+  public record Committed(List<String> ids, Optional<String> gap) {}
+
+  /** {@link #commit(String, List, Map)} of a batch that declares no drops. */
+  public Committed commit(String cluster, List<DeviceMessage> batch) {
+    return commit(cluster, batch, Map.of());
+  }
+
+  /**
+   * Stores the new messages of {@code batch} for {@code cluster} in one commit. A message at or
+   * below its device's last stored seq is a resend: acked, not stored. A message above the last
+   * seq + 1 (or above {@code droppedThrough} + 1, what the agent declares lost to its queue's
+   * overflow) means one went missing on the way: it and the device's later messages in this batch
+   * are neither stored nor acked, and the gap is reported, so order and completeness hold. A
+   * device the hub has never stored a message of starts wherever the agent's queue starts.
+   */
+  public Committed commit(String cluster, List<DeviceMessage> batch, Map<String, Long> droppedThrough) {
     List<String> ids = new ArrayList<>(batch.size());
     Map<String, DeviceRecord> changed = new HashMap<>();
     Map<String, List<DeviceMessage>> added = new HashMap<>();
+    Map<String, String> gaps = new LinkedHashMap<>();
     long[] fresh = new long[1];
     synchronized (this) {
       store.transaction(() -> {
         for (DeviceMessage m : batch) {
-          ids.add(m.getId());
           Optional<String> problem = DeviceIds.problem(m.getDevice());
           if (problem.isPresent()) {
+            ids.add(m.getId());
             log.warn("devices: cluster {} sent a message with a bad {}; dropped", cluster, problem.get());
             continue;
           }
           String key = key(cluster, m.getDevice());
-          DeviceRecord record = changed.getOrDefault(key, byKey.getOrDefault(key, DeviceRecord.empty(cluster, m.getDevice())));
+          if (gaps.containsKey(key)) {
+            continue;
+          }
+          DeviceRecord known = byKey.get(key);
+          DeviceRecord record = changed.getOrDefault(key, known != null ? known : DeviceRecord.empty(cluster, m.getDevice()));
           if (m.getSeq() <= record.lastSeq()) {
+            ids.add(m.getId());
             duplicates.incrementAndGet();
             continue;
           }
+          long expected = Math.max(record.lastSeq(), droppedThrough.getOrDefault(m.getDevice(), 0L)) + 1;
+          boolean firstEver = known == null && !changed.containsKey(key);
+          if (!firstEver && m.getSeq() > expected) {
+            gaps.put(key, "device " + m.getDevice() + " of cluster " + cluster + ": got seq " + m.getSeq()
+                + ", expected " + expected);
+            continue;
+          }
+          ids.add(m.getId());
           String received = Instant.ofEpochMilli(m.getReceivedAtMillis()).toString();
           changed.put(key, record.withMessage(m.getSeq(), received, m.getTopic(), m.getPayload().toStringUtf8()));
           added.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
@@ -93,7 +123,7 @@ public final class DeviceRegistry {
     }
     stored.addAndGet(fresh[0]);
     committedListeners.forEach(l -> l.accept(batch));
-    return ids;
+    return new Committed(ids, gaps.values().stream().findFirst());
   }
 
   /** Calls {@code listener} with every batch after it is committed (duplicates included; benchmarks, metrics). */

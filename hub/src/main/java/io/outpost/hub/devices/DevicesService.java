@@ -1,6 +1,7 @@
 package io.outpost.hub.devices;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.outpost.devices.proto.Ack;
@@ -8,6 +9,7 @@ import io.outpost.devices.proto.AgentDevices;
 import io.outpost.devices.proto.Desired;
 import io.outpost.devices.proto.DevicesGrpc;
 import io.outpost.devices.proto.HubDevices;
+import io.outpost.devices.proto.MessageBatch;
 import io.outpost.tunnel.server.AgentIdentity;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -43,8 +45,11 @@ public final class DevicesService extends DevicesGrpc.DevicesImplBase {
       public void onNext(AgentDevices message) {
         switch (message.getKindCase()) {
           case BATCH -> {
-            var ids = registry.commit(cluster, message.getBatch().getMessagesList());
-            send(out, HubDevices.newBuilder().setAck(Ack.newBuilder().addAllIds(ids)).build());
+            MessageBatch batch = message.getBatch();
+            DeviceRegistry.Committed committed = registry.commit(cluster, batch.getMessagesList(),
+                batch.getDroppedThroughMap());
+            send(out, HubDevices.newBuilder().setAck(Ack.newBuilder().addAllIds(committed.ids())).build());
+            committed.gap().ifPresent(gap -> askForResend(out, gap));
           }
           case DESIRED_ACK -> registry.desiredAcked(cluster, message.getDesiredAck().getDevice(),
               message.getDesiredAck().getVersion());
@@ -65,6 +70,21 @@ public final class DevicesService extends DevicesGrpc.DevicesImplBase {
         }
       }
     };
+  }
+
+  /**
+   * A device's seqs skipped one on this stream: a message went missing between the agent's queue
+   * and here. Ending the stream makes the agent open a new one and resend from its oldest message.
+   */
+  private static void askForResend(ServerCallStreamObserver<HubDevices> out, String gap) {
+    log.warn("devices: {}; ending the stream so the agent resends from its oldest message", gap);
+    synchronized (out) {
+      try {
+        out.onError(Status.FAILED_PRECONDITION.withDescription("seq gap, resend: " + gap).asRuntimeException());
+      } catch (RuntimeException e) {
+        log.debug("devices: the stream had already ended: {}", e.toString());
+      }
+    }
   }
 
   /** Sends the record's desired state to the cluster's agent if it is connected; false if not. */

@@ -121,7 +121,17 @@ public final class DurableQueue {
    *
    * @throws IllegalArgumentException if the values together are larger than the byte budget
    */
-  public synchronized List<Long> appendAll(List<byte[]> values, Consumer<DurableStore> alongside) {
+  public List<Long> appendAll(List<byte[]> values, Consumer<DurableStore> alongside) {
+    return appendAll(values, alongside, dropped -> { });
+  }
+
+  /**
+   * As {@link #appendAll(List, Consumer)}, and hands the values the overflow policy drops to make
+   * room (entries not yet removed, oldest first) to {@code dropping}, inside the same transaction:
+   * a caller can record what was lost together with the loss.
+   */
+  public synchronized List<Long> appendAll(List<byte[]> values, Consumer<DurableStore> alongside,
+      Consumer<List<byte[]>> dropping) {
     long incoming = 0;
     for (byte[] value : values) {
       incoming += value.length;
@@ -143,9 +153,21 @@ public final class DurableQueue {
     long first = next;
     int lost = evicted.stream().mapToInt(s -> s.live).sum();
     byte[] record = values.isEmpty() ? null : encode(values);
+    List<byte[]> lostValues = new ArrayList<>();
+    for (Segment s : evicted) {
+      List<byte[]> segmentValues = values(s);
+      for (int i = 0; i < s.count; i++) {
+        if (!s.removed.get(i)) {
+          lostValues.add(segmentValues.get(i));
+        }
+      }
+    }
     store.transaction(() -> {
       for (Segment s : evicted) {
         segments.remove(key(s.first));
+      }
+      if (!lostValues.isEmpty()) {
+        dropping.accept(lostValues);
       }
       if (record != null) {
         segments.put(key(first), record);

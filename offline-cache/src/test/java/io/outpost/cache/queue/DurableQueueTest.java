@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.outpost.cache.store.DurableStore;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,25 @@ class DurableQueueTest {
     }
     try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
       assertEquals(2, new DurableQueue(store, "up", 10).dropped(), "the drop counter is durable");
+    }
+  }
+
+  @Test
+  void whatTheOverflowDropsIsHandedOverInTheSameCommit() {
+    try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
+      DurableQueue queue = new DurableQueue(store, "up", 12);
+      List<Long> first = queue.appendAll(values("0000", "1111"), s -> { });
+      queue.removeAll(List.of(first.get(0)));
+      List<String> told = new ArrayList<>();
+      queue.appendAll(values("2222", "3333"), s -> { }, lost -> {
+        lost.forEach(v -> told.add(new String(v, UTF_8)));
+        store.map("lost").put("last", lost.get(lost.size() - 1));
+      });
+      assertEquals(List.of("1111"), told, "only the entry not yet removed was lost");
+    }
+    try (DurableStore store = DurableStore.open(dir.resolve("q.db"))) {
+      assertEquals("1111", new String(store.map("lost").get("last").orElseThrow(), UTF_8),
+          "what the caller recorded about the loss was committed with it");
     }
   }
 
