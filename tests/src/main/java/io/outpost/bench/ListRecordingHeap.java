@@ -36,15 +36,20 @@ public final class ListRecordingHeap {
   }
 
   private static void run(String[] argv) throws Exception {
-    Map<String, String> args = Bench.args(argv, "items", "from", "step", "child");
+    Map<String, String> args = Bench.args(argv, "items", "from", "step", "dir");
     int items = Bench.intArg(args, "items", 9000);
-    if (args.containsKey("child")) {
-      record(items);
+    if (args.containsKey("dir")) { // a child: its parent deletes the dir (an out-of-memory exit cannot)
+      record(items, Path.of(args.get("dir")));
       return;
     }
     Bench.quietLogs();
     System.out.println("machine: " + Bench.machine() + "; load average: " + Bench.loadAverage());
-    record(items);
+    Path dir = Bench.tempDir("list-recording-heap-");
+    try {
+      record(items, dir);
+    } finally {
+      Bench.deleteRecursively(dir);
+    }
     int smallestOk = -1;
     for (int heap = Bench.intArg(args, "from", 128); heap >= 24; heap -= Bench.intArg(args, "step", 8)) {
       if (!fitsIn(heap, items)) {
@@ -58,10 +63,19 @@ public final class ListRecordingHeap {
   }
 
   private static boolean fitsIn(int heapMiB, int items) throws Exception {
+    Path dir = Bench.tempDir("list-recording-heap-");
+    try {
+      return fitsIn(heapMiB, items, dir);
+    } finally {
+      Bench.deleteRecursively(dir);
+    }
+  }
+
+  private static boolean fitsIn(int heapMiB, int items, Path dir) throws Exception {
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heapMiB + "m", "-Xmn" + Math.min(24, heapMiB / 3) + "m", "-XX:+UseSerialGC",
         "-XX:+ExitOnOutOfMemoryError", "-Dlogback.configurationFile=/dev/null", "-cp",
-        System.getProperty("java.class.path"), ListRecordingHeap.class.getName(), "items=" + items, "child=true");
+        System.getProperty("java.class.path"), ListRecordingHeap.class.getName(), "items=" + items, "dir=" + dir);
     Process child = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     if (!child.waitFor(5, TimeUnit.MINUTES)) {
@@ -71,7 +85,7 @@ public final class ListRecordingHeap {
     return child.exitValue() == 0;
   }
 
-  private static void record(int count) throws Exception {
+  private static void record(int count, Path dir) throws Exception {
     List<byte[]> itemsJson = new ArrayList<>(count);
     long bytes = 0;
     for (int i = 0; i < count; i++) {
@@ -82,7 +96,6 @@ public final class ListRecordingHeap {
       itemsJson.add(item);
       bytes += item.length;
     }
-    Path dir = Bench.tempDir("list-recording-heap-");
     try (ObjectCache cache = DurableObjectCache.open(dir.resolve("objects.db"), CacheBudget.defaults())) {
       long usedBefore = usedAfterGc();
       long allocatedBefore = allocated();
@@ -93,8 +106,6 @@ public final class ListRecordingHeap {
       System.out.println(Bench.fmt("%,d items, %.1f MiB of JSON: the commit allocated %.0f MiB in %.0f ms; heap in"
           + " use after GC %.1f MiB before, %.1f MiB after", count, bytes / 1048576.0, allocated / 1048576.0,
           nanos / 1e6, usedBefore / 1048576.0, usedAfterGc() / 1048576.0));
-    } finally {
-      Bench.deleteRecursively(dir);
     }
   }
 
