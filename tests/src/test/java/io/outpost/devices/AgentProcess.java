@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An agent with its devices bridge in a JVM of its own, as {@code outpost agent run --devices}
@@ -16,9 +19,11 @@ import java.util.concurrent.TimeUnit;
 final class AgentProcess implements AutoCloseable {
 
   private final Process process;
+  private final Path dataDir;
 
-  private AgentProcess(Process process) {
+  private AgentProcess(Process process, Path dataDir) {
     this.process = process;
+    this.dataDir = dataDir;
   }
 
   /** An agent using the external broker at {@code brokerUrl}. */
@@ -40,7 +45,8 @@ final class AgentProcess implements AutoCloseable {
     Path log = dataDir.resolve("agent-" + run + ".log");
     try {
       Files.createDirectories(dataDir);
-      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+      return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(),
+          dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
     }
@@ -52,11 +58,32 @@ final class AgentProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /**
+   * A clean stop (SIGTERM), with the unit's 30 s before SIGKILL. An agent killed before it stopped
+   * its embedded broker leaves the broker running (the next agent would adopt it); a test has no
+   * next agent, so that broker is stopped here.
+   */
   @Override
   public void close() throws InterruptedException {
     process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
       kill();
+    }
+    stopLeftoverBroker();
+  }
+
+  private void stopLeftoverBroker() throws InterruptedException {
+    Path pidFile = dataDir.resolve("mqtt-broker").resolve("broker.pid");
+    try {
+      long pid = Long.parseLong(Files.readString(pidFile).trim().split("\\s+")[0]);
+      Optional<ProcessHandle> broker = ProcessHandle.of(pid).filter(h -> h.info().commandLine()
+          .map(line -> line.contains("BrokerCommand")).orElse(false));
+      if (broker.isPresent()) {
+        broker.get().destroy();
+        broker.get().onExit().get(30, TimeUnit.SECONDS);
+      }
+    } catch (IOException | NumberFormatException | ExecutionException | TimeoutException e) {
+      // No pid file (no embedded broker, or it stopped cleanly), or it would not stop in time.
     }
   }
 }

@@ -167,7 +167,12 @@ public final class BrokerProcess implements AutoCloseable {
     return "tcp://" + EmbeddedBroker.reachableHost(host) + ":" + port;
   }
 
-  /** Stops the broker (SIGTERM: it saves its state and removes its pid file), SIGKILL after 30 s. */
+  /** Asks the broker to stop (SIGTERM: it saves its state and removes its pid file) without waiting. */
+  public void signalStop() {
+    process.destroy();
+  }
+
+  /** Stops the broker and waits for it; SIGKILL after 30 s. */
   @Override
   public void close() {
     stop(process);

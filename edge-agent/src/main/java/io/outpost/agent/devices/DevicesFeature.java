@@ -154,6 +154,10 @@ public class DevicesFeature implements AgentFeature {
     statuses.remove("devices");
     // Order: stop taking messages, finish the commit in progress, then the stream, broker and store.
     closeQuietly(mqtt);
+    if (broker != null) {
+      // Nothing more comes from it; let it save and stop while the writer finishes its commit.
+      broker.signalStop();
+    }
     closeQuietly(writer);
     closeQuietly(uplink);
     closeQuietly(broker);
