@@ -1,16 +1,14 @@
 package io.outpost.devices;
 
 import io.outpost.agent.cli.AgentMain;
+import io.outpost.agent.devices.BrokerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * An agent with its devices bridge in a JVM of its own, as {@code outpost agent run --devices}
@@ -69,21 +67,6 @@ final class AgentProcess implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       kill();
     }
-    stopLeftoverBroker();
-  }
-
-  private void stopLeftoverBroker() throws InterruptedException {
-    Path pidFile = dataDir.resolve("mqtt-broker").resolve("broker.pid");
-    try {
-      long pid = Long.parseLong(Files.readString(pidFile).trim().split("\\s+")[0]);
-      Optional<ProcessHandle> broker = ProcessHandle.of(pid).filter(h -> h.info().commandLine()
-          .map(line -> line.contains("BrokerCommand")).orElse(false));
-      if (broker.isPresent()) {
-        broker.get().destroy();
-        broker.get().onExit().get(30, TimeUnit.SECONDS);
-      }
-    } catch (IOException | NumberFormatException | ExecutionException | TimeoutException e) {
-      // No pid file (no embedded broker, or it stopped cleanly), or it would not stop in time.
-    }
+    BrokerProcess.stopLeftover(dataDir.resolve("mqtt-broker"));
   }
 }

@@ -114,26 +114,32 @@ public final class BrokerProcess implements AutoCloseable {
   /** A broker named by {@code broker.pid} whose process is alive, is ours and accepts connections. */
   private record Running(ProcessHandle process, int port) {
     static Optional<Running> read(Path dataDir, String host) {
-      String[] fields;
+      return recorded(dataDir).filter(r -> accepts(EmbeddedBroker.reachableHost(host), r.port));
+    }
+
+    /** The broker {@code broker.pid} names, if that process is alive and runs the broker on this data dir. */
+    static Optional<Running> recorded(Path dataDir) {
       try {
-        fields = Files.readString(dataDir.resolve(BrokerCommand.PID_FILE)).trim().split("\\s+");
-      } catch (IOException e) {
-        return Optional.empty();
-      }
-      try {
-        Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(fields[0]));
+        String[] fields = Files.readString(dataDir.resolve(BrokerCommand.PID_FILE)).trim().split("\\s+");
         int port = Integer.parseInt(fields[1]);
         // A recycled pid would not be running the broker on this data dir.
-        return handle.filter(ProcessHandle::isAlive)
+        return ProcessHandle.of(Long.parseLong(fields[0])).filter(ProcessHandle::isAlive)
             .filter(h -> h.info().arguments().map(Arrays::asList)
                 .map(args -> args.contains(BrokerCommand.class.getName()) && args.contains(dataDir.toString()))
                 .orElse(false))
-            .filter(h -> accepts(EmbeddedBroker.reachableHost(host), port))
             .map(h -> new Running(h, port));
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         return Optional.empty();
       }
     }
+  }
+
+  /**
+   * Stops the broker a previous agent left running in {@code dataDir}, if any, and waits for it:
+   * for an agent that will not start again (tests, uninstall).
+   */
+  public static void stopLeftover(Path dataDir) {
+    Running.recorded(dataDir).ifPresent(r -> stop(r.process));
   }
 
   private static boolean accepts(String host, int port) {
