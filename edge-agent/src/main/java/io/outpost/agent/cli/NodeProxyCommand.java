@@ -198,7 +198,7 @@ public final class NodeProxyCommand implements Callable<Integer> {
   }
 
   private int serve(NodeProxySettings settings) throws InterruptedException {
-    Config upstream = kubeconfig != null ? Config.fromKubeconfig(kubeconfig.toFile()) : Config.autoConfigure(null);
+    Config upstream = kubeconfig != null ? LeanKubeconfig.load(kubeconfig) : Config.autoConfigure(null);
     // A proxy must not retry on its own; its clients do.
     upstream.setRequestRetryBackoffLimit(0);
     CacheBudget budget = new CacheBudget(cacheMaxBytes, cacheClientQuota, Map.of());
