@@ -43,11 +43,13 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
- *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false]
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false] [classpath=tests]
  * </pre>
  *
- * <p>Profiles: see {@link #PROFILES}; {@code lean} is the launchers' default. {@code nmt=true} adds
+ * <p>Profiles: see {@link #PROFILES}; {@code slim} is the launchers' default. {@code nmt=true} adds
  * native memory tracking and reports its committed categories (a separate run: NMT costs a few MiB).
+ * {@code classpath=agent} runs the proxy with the edge-agent's own class path, as the launchers do,
+ * instead of this harness's (every module's JARs; what earlier rounds measured).
  */
 public final class NodeProxyBenchmark {
 
@@ -64,12 +66,20 @@ public final class NodeProxyBenchmark {
   private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
 
   /**
-   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh});
-   * BENCHMARKS.md §4 says what each one saves.
+   * The launchers' previous default (BENCHMARKS.md §4, "where the memory goes"): small heap that
+   * starts small and is given back, serial GC, C1 only.
    */
   static final String LEAN_FLAGS = "-Xmx128m -Xms32m -Xmn24m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10"
       + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
+
+  /**
+   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh}):
+   * {@link #LEAN_FLAGS} plus logback configured in code and Netty without its JFR probe (each a few
+   * hundred classes fewer), one compiler thread; BENCHMARKS.md §4 (fourth session) says what each saves.
+   */
+  static final String SLIM_FLAGS = LEAN_FLAGS + " -XX:CICompilerCount=1 -Doutpost.logging=code"
+      + " -Dio.netty.jfr.enabled=false";
 
   /**
    * JVM flags and environment of one profile; with {@code classDataArchive} a CDS archive is trained
@@ -97,6 +107,7 @@ public final class NodeProxyBenchmark {
   }
 
   private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
+  private static final Profile SLIM = new Profile(List.of(SLIM_FLAGS.split(" ")), Map.of(), true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(
       Map.entry("default", new Profile(List.of(), Map.of(), false)),
@@ -117,7 +128,16 @@ public final class NodeProxyBenchmark {
       // A larger initial heap: fewer collections while a cold start rebuilds the cache index.
       Map.entry("lean-xms48", LEAN.with("-Xms", "48m")),
       Map.entry("lean-free40", LEAN.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
-      Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")));
+      Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")),
+      Map.entry("slim", SLIM),
+      Map.entry("slim-nocds", new Profile(SLIM.flags(), SLIM.env(), false)),
+      // Smaller young generations and max heaps: fewer resident MiB against more collections.
+      Map.entry("slim-young16", SLIM.with("-Xmn", "16m")),
+      Map.entry("slim-young12", SLIM.with("-Xmn", "12m")),
+      Map.entry("slim-young8", SLIM.with("-Xmn", "8m")),
+      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")),
+      Map.entry("slim-xmx96-young12", SLIM.with("-Xmx", "96m").with("-Xmn", "12m")),
+      Map.entry("slim-xms16-young12", SLIM.with("-Xms", "16m").with("-Xmn", "12m")));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -132,7 +152,7 @@ public final class NodeProxyBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt");
+    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt", "classpath");
     int pods = Bench.intArg(args, "pods", 1000);
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
@@ -140,6 +160,12 @@ public final class NodeProxyBenchmark {
     List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned").split(","));
     // Native memory tracking costs a few MiB of its own: a separate run for the breakdown.
     boolean nmt = Boolean.parseBoolean(args.getOrDefault("nmt", "false"));
+    // "tests" (every module's JARs) is what earlier rounds measured; "agent" is what the launchers run.
+    String classPath = switch (args.getOrDefault("classpath", "tests")) {
+      case "tests" -> NodeProxyChild.testsJars();
+      case "agent" -> NodeProxyChild.agentJars();
+      default -> throw new IllegalArgumentException("classpath=" + args.get("classpath") + ": expected tests or agent");
+    };
     System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
     Path work = Bench.tempDir("node-proxy-bench-");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -159,10 +185,10 @@ public final class NodeProxyBenchmark {
           flags.add("-XX:NativeMemoryTracking=summary");
         }
         if (chosen.classDataArchive()) {
-          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), online, work,
-              http));
+          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), classPath, online,
+              work, http));
         }
-        rows.addAll(profileRun(profile, flags, chosen.env(), sandbox, online, offline, work.resolve(profile), http,
+        rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline, work.resolve(profile), http,
             n, rounds, nmt));
       }
     } finally {
@@ -203,11 +229,12 @@ public final class NodeProxyBenchmark {
 
   /** One proxy run with {@code -XX:ArchiveClassesAtExit}: the classes a cold start and a LIST load. */
   private static Path trainClassDataArchive(String profile, List<String> flags, Map<String, String> env,
-                                            Path kubeconfig, Path work, HttpClient http) throws Exception {
+                                            String classPath, Path kubeconfig, Path work, HttpClient http)
+      throws Exception {
     Path archive = work.resolve(profile + ".jsa");
     List<String> training = new ArrayList<>(flags);
     training.add("-XX:ArchiveClassesAtExit=" + archive);
-    try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, kubeconfig, Files.createDirectories(
+    try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, classPath, kubeconfig, Files.createDirectories(
         work.resolve(profile + "-training")), work.resolve(profile + "-training.log"), http)) {
       proxy.awaitFirstAnswer(NAMESPACE_PODS);
       proxy.get(ONE_POD);
@@ -219,13 +246,13 @@ public final class NodeProxyBenchmark {
     return archive;
   }
 
-  private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env,
+  private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env, String classPath,
                                       SandboxCluster sandbox, Path online, Path offline, Path dir, HttpClient http,
                                       int n, int rounds, boolean nmt) throws Exception {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, online, data, dir.resolve("online.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, online, data, dir.resolve("online.log"), http)) {
       out.put("cold start to first LIST (online, forwarded)",
           Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the forwarded LIST answer", Integer.toString(items(proxy.get(NAMESPACE_PODS))));
@@ -249,6 +276,7 @@ public final class NodeProxyBenchmark {
       out.put("cached objects", Long.toString((long) proxy.metric("outpost_node_proxy_cache_entries{client=\"kubelet\"}")));
       out.put("cache writes committed / failed (online)", (long) proxy.metric("outpost_node_proxy_cache_writes_total")
           + " / " + (long) proxy.metric("outpost_node_proxy_cache_write_failures_total"));
+      out.put("classes loaded (online)", Long.toString(proxy.loadedClasses()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (online, 10k cached)", memory(proxy));
       out.put("resident (online)", proxy.residentSplit());
@@ -256,7 +284,7 @@ public final class NodeProxyBenchmark {
         out.put("NMT committed (online)", nativeMemory(proxy));
       }
     }
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, offline, data, dir.resolve("offline.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"), http)) {
       out.put("cold start to first LIST (offline, from cache file)",
           Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the cached spec.nodeName LIST answer", Integer.toString(items(proxy.get(NODE_PODS))));
@@ -275,6 +303,7 @@ public final class NodeProxyBenchmark {
       out.put("young / full collections during the cached reads", (collectionsAfter[0] - collectionsBefore[0]) + " / "
           + (collectionsAfter[1] - collectionsBefore[1]));
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
+      out.put("classes loaded (offline)", Long.toString(proxy.loadedClasses()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (offline)", memory(proxy));
       out.put("resident (offline)", proxy.residentSplit());

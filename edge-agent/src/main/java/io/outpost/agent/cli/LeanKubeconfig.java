@@ -13,6 +13,9 @@ import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.fabric8.kubernetes.internal.KubernetesDeserializer;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,18 +50,27 @@ final class LeanKubeconfig {
 
   /** The current context of {@code file}; errors name the file and what is wrong with it. */
   static Config load(Path file) {
+    byte[] yaml;
+    try {
+      yaml = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("--kubeconfig " + file + ": no such file (expected the kubeconfig of the"
+          + " upstream apiserver)");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--kubeconfig " + file + ": cannot read it (" + e + ")");
+    }
+    if (new String(yaml, StandardCharsets.UTF_8).isBlank()) {
+      throw new IllegalArgumentException("--kubeconfig " + file + ": the file is empty (expected a kubeconfig)");
+    }
     io.fabric8.kubernetes.api.model.Config kubeconfig;
     try {
       kubeconfig = new ObjectMapper(new YAMLFactory())
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .setAnnotationIntrospector(new WithoutKindRegistry())
-          .readValue(file.toFile(), io.fabric8.kubernetes.api.model.Config.class);
+          .readValue(yaml, io.fabric8.kubernetes.api.model.Config.class);
     } catch (IOException e) {
-      throw new IllegalArgumentException("--kubeconfig " + file + ": cannot read it as a kubeconfig ("
-          + e.getMessage().lines().findFirst().orElse(e.toString()) + ")", e);
-    }
-    if (kubeconfig == null) {
-      throw new IllegalArgumentException("--kubeconfig " + file + ": the file is empty (expected a kubeconfig)");
+      String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      throw new IllegalArgumentException("--kubeconfig " + file + ": not a kubeconfig (" + why + ")");
     }
     File source = file.toAbsolutePath().toFile();
     tag(kubeconfig.getContexts(), NamedContext::getAdditionalProperties, CONTEXT_FILE_KEY, source);

@@ -32,7 +32,7 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
         .append(CoreConstants.LINE_SEPARATOR);
     IThrowableProxy thrown = event.getThrowableProxy();
     if (thrown != null) {
-      line.append(ThrowableProxyUtil.asString(thrown)).append(CoreConstants.LINE_SEPARATOR);
+      line.append(ThrowableProxyUtil.asString(thrown)); // ends with a line separator
     }
     return line.toString();
   }
