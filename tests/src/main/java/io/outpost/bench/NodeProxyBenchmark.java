@@ -74,12 +74,19 @@ public final class NodeProxyBenchmark {
       + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
 
   /**
-   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh}):
-   * {@link #LEAN_FLAGS} plus logback configured in code and Netty without its JFR probe (each a few
-   * hundred classes fewer), one compiler thread; BENCHMARKS.md §4 (fourth session) says what each saves.
+   * The launchers' default JVM options for the node proxy ({@code $OUTPOST_NODE_PROXY_JAVA_OPTS} in root
+   * {@code outpost} and {@code deploy/dist/outpost.sh}); BENCHMARKS.md §4 (fourth session) says what each
+   * saves.
    */
-  static final String SLIM_FLAGS = LEAN_FLAGS + " -XX:CICompilerCount=1 -Doutpost.logging=code"
-      + " -Dio.netty.jfr.enabled=false";
+  static final String SLIM_FLAGS = "-Xmx128m -Xms32m -Xmn16m -XX:SurvivorRatio=3 -XX:MinHeapFreeRatio=10"
+      + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+      + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
+
+  /**
+   * The system properties both launchers always add for the node proxy: logback configured in code
+   * instead of its XML configurator, Netty without its flight-recorder events.
+   */
+  static final String LAUNCHER_PROPERTIES = "-Doutpost.logging=code -Dio.netty.jfr.enabled=false";
 
   /**
    * JVM flags and environment of one profile; with {@code classDataArchive} a CDS archive is trained
@@ -96,6 +103,12 @@ public final class NodeProxyBenchmark {
           classDataArchive);
     }
 
+    Profile plus(String flag) {
+      List<String> more = new ArrayList<>(flags);
+      more.add(flag);
+      return new Profile(more, env, classDataArchive);
+    }
+
     Profile without(String flagPrefix) {
       return new Profile(flags.stream().filter(f -> !f.startsWith(flagPrefix)).toList(), env, classDataArchive);
     }
@@ -107,7 +120,8 @@ public final class NodeProxyBenchmark {
   }
 
   private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
-  private static final Profile SLIM = new Profile(List.of(SLIM_FLAGS.split(" ")), Map.of(), true);
+  private static final Profile SLIM = new Profile(List.of((SLIM_FLAGS + " " + LAUNCHER_PROPERTIES).split(" ")),
+      Map.of(), true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(
       Map.entry("default", new Profile(List.of(), Map.of(), false)),
@@ -131,13 +145,20 @@ public final class NodeProxyBenchmark {
       Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")),
       Map.entry("slim", SLIM),
       Map.entry("slim-nocds", new Profile(SLIM.flags(), SLIM.env(), false)),
-      // Smaller young generations and max heaps: fewer resident MiB against more collections.
-      Map.entry("slim-young16", SLIM.with("-Xmn", "16m")),
-      Map.entry("slim-young12", SLIM.with("-Xmn", "12m")),
-      Map.entry("slim-young8", SLIM.with("-Xmn", "8m")),
-      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")),
-      Map.entry("slim-xmx96-young12", SLIM.with("-Xmx", "96m").with("-Xmn", "12m")),
-      Map.entry("slim-xms16-young12", SLIM.with("-Xms", "16m").with("-Xmn", "12m")));
+      // Compile only methods called 4x as often as by default: less code cache, more interpreting.
+      Map.entry("slim-lesscode", SLIM.plus("-XX:CompileThresholdScaling=4")),
+      // The young generation against the resident set: lean's 24 MiB, and smaller ones whose
+      // survivor spaces are too small for a cached LIST's answer in flight (promoted, then full
+      // collections of the tight old generation).
+      Map.entry("slim-young24", SLIM.with("-Xmn", "24m").with("-XX:SurvivorRatio=", "4")),
+      Map.entry("slim-young16s4", SLIM.with("-XX:SurvivorRatio=", "4")),
+      Map.entry("slim-young12", SLIM.with("-Xmn", "12m").with("-XX:SurvivorRatio=", "4")),
+      Map.entry("slim-young12s2", SLIM.with("-Xmn", "12m").with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young12f40", SLIM.with("-Xmn", "12m").with("-XX:SurvivorRatio=", "4")
+          .with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
+      Map.entry("slim-young8", SLIM.with("-Xmn", "8m").with("-XX:SurvivorRatio=", "4")),
+      Map.entry("slim-xms16", SLIM.with("-Xms", "16m")),
+      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -17,8 +17,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  *
  * <p>logback finds this class through {@code META-INF/services} in every JVM that has the agent on
  * its class path, so it only acts when asked: the node proxy's launchers pass
- * {@value #SELECT_PROPERTY}{@code =code}; otherwise it steps aside and {@code logback.xml} (or
- * {@code -Dlogback.configurationFile}) applies as before.
+ * {@value #SELECT_PROPERTY}{@code =code}; otherwise, and whenever {@code -Dlogback.configurationFile}
+ * names a file, it steps aside and logback reads its XML as before.
  *
  * <pre>
  * java -Doutpost.logging=code -cp ... io.outpost.agent.cli.AgentMain agent node-proxy ...
@@ -28,10 +28,13 @@ public final class CodeConfiguredLogging extends ContextAwareBase implements Con
 
   /** The system property that selects this configuration (value {@code code}). */
   public static final String SELECT_PROPERTY = "outpost.logging";
+  /** logback's own property naming a configuration file; when set, this configuration steps aside. */
+  static final String LOGBACK_FILE_PROPERTY = "logback.configurationFile";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    if (!"code".equals(System.getProperty(SELECT_PROPERTY))) {
+    // A configuration file named explicitly is the operator's choice: it wins.
+    if (!"code".equals(System.getProperty(SELECT_PROPERTY)) || System.getProperty(LOGBACK_FILE_PROPERTY) != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
     LineLayout layout = new LineLayout();

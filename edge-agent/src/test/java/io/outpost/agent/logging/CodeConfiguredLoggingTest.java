@@ -19,7 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link CodeConfiguredLogging}: only with {@code -Doutpost.logging=code}; then the lines are those
+ * {@link CodeConfiguredLogging}: only with {@code -Doutpost.logging=code} and no
+ * {@code -Dlogback.configurationFile}; then the lines are those
  * of the agent's {@code logback.xml} pattern, {@code io.outpost} logs at INFO (or
  * {@code OUTPOST_LOG}), everything else at WARN, on stderr.
  */
@@ -31,6 +32,7 @@ class CodeConfiguredLoggingTest {
   void restore() {
     System.clearProperty(CodeConfiguredLogging.SELECT_PROPERTY);
     System.clearProperty("OUTPOST_LOG");
+    System.clearProperty(CodeConfiguredLogging.LOGBACK_FILE_PROPERTY);
   }
 
   private static LoggerContext configured() {
@@ -55,6 +57,18 @@ class CodeConfiguredLoggingTest {
 
   @Test
   void givenNoSelection_whenConfigured_thenItStepsAsideForLogbackXml() {
+    LoggerContext context = new LoggerContext();
+    CodeConfiguredLogging configurator = new CodeConfiguredLogging();
+    configurator.setContext(context);
+
+    assertEquals(ExecutionStatus.INVOKE_NEXT_IF_ANY, configurator.configure(context));
+    assertFalse(context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().hasNext());
+  }
+
+  @Test
+  void givenSelectedButALogbackFileNamed_whenConfigured_thenTheFileWins() {
+    System.setProperty(CodeConfiguredLogging.SELECT_PROPERTY, "code");
+    System.setProperty(CodeConfiguredLogging.LOGBACK_FILE_PROPERTY, "/etc/outpost/logback.xml");
     LoggerContext context = new LoggerContext();
     CodeConfiguredLogging configurator = new CodeConfiguredLogging();
     configurator.setContext(context);
