@@ -2,6 +2,7 @@ package io.outpost.agent.nodeproxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,11 +23,16 @@ final class Responses {
   private Responses() {}
 
   static void json(ChannelHandlerContext ctx, boolean keepAlive, int code, byte[] body, Map<String, String> headers) {
+    json(ctx, keepAlive, code, Unpooled.wrappedBuffer(body), headers);
+  }
+
+  /** Writes {@code body} as the whole answer; the response releases it once written. */
+  static void json(ChannelHandlerContext ctx, boolean keepAlive, int code, ByteBuf body, Map<String, String> headers) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
-        Unpooled.wrappedBuffer(body));
+        body);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     headers.forEach((name, value) -> response.headers().set(name, value));
-    HttpUtil.setContentLength(response, body.length);
+    HttpUtil.setContentLength(response, body.readableBytes());
     HttpUtil.setKeepAlive(response, keepAlive);
     var future = ctx.writeAndFlush(response);
     if (!keepAlive) {
