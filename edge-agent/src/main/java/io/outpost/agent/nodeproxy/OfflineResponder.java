@@ -84,14 +84,13 @@ final class OfflineResponder {
           + (request.namespaced() ? request.namespace() + "/" : "") + request.name() + " for client " + client);
       return;
     }
-    Responses.json(ctx, keepAlive, 200, Unpooled.wrappedBuffer(TypeMeta.typed(object.get().jsonView(),
+    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, TypeMeta.typed(object.get().jsonView(),
         kinds.kindOf(request), request.apiVersion())), Map.of());
   }
 
   /**
    * The list is written around the cached items' own bytes (typed when recorded, see
-   * {@link TypeMeta}): no JSON is parsed or copied, so a 1,000-pod answer costs the index lookup
-   * and the socket write.
+   * {@link TypeMeta}): no JSON is parsed, and the bytes are copied once, into the socket's buffer.
    */
   private void list(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request)
       throws IOException {
@@ -112,12 +111,12 @@ final class OfflineResponder {
     parts[at++] = ByteBuffer.wrap(listHead(kind + "List", request.apiVersion(), found.resourceVersion()));
     for (CachedObject item : found.items()) {
       if (at > 1) {
-        parts[at++] = COMMA.duplicate();
+        parts[at++] = COMMA;
       }
       parts[at++] = TypeMeta.typed(item.jsonView(), kind, request.apiVersion());
     }
-    parts[at++] = LIST_END.duplicate();
-    Responses.json(ctx, keepAlive, 200, Unpooled.wrappedBuffer(at, Arrays.copyOf(parts, at)), Map.of());
+    parts[at++] = LIST_END;
+    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, Arrays.copyOf(parts, at)), Map.of());
   }
 
   private static byte[] listHead(String kind, String apiVersion, String resourceVersion) throws IOException {
