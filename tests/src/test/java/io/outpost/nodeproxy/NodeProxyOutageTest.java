@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -112,6 +114,42 @@ class NodeProxyOutageTest {
       Pod one = fresh.pods().inNamespace("default").withName(firstPodOnNode().getMetadata().getName()).get();
       assertThat(one).isNotNull();
     }
+  }
+
+  @Test
+  void givenOutage_whenTheCachedListIsReadRaw_thenItIsAPodListWhoseItemsEachCarryKindAndApiVersion() throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      cacheAllPodsAndGoOffline(online);
+    }
+    HttpResponse<String> answer = send("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3D" + NODE, null);
+
+    assertThat(answer.statusCode()).isEqualTo(200);
+    JsonNode list = new ObjectMapper().readTree(answer.body());
+    assertThat(list.path("kind").asText()).isEqualTo("PodList");
+    assertThat(list.path("apiVersion").asText()).isEqualTo("v1");
+    assertThat(list.path("metadata").path("resourceVersion").asText()).isNotEmpty();
+    assertThat(list.path("items")).isNotEmpty().allSatisfy(item -> {
+      assertThat(item.path("kind").asText()).isEqualTo("Pod");
+      assertThat(item.path("apiVersion").asText()).isEqualTo("v1");
+      assertThat(item.path("spec").path("nodeName").asText()).isEqualTo(NODE);
+    });
+  }
+
+  @Test
+  void givenAListThatWasEmptyOnline_whenReadOffline_thenItIsAnsweredEmptyBecauseItWasRecordedSo() throws Exception {
+    try (KubernetesClient online = kubelet()) {
+      assertThat(online.pods().inNamespace("quiet").list().getItems()).isEmpty();
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          rig.cache.list(ListScope.of("kubelet", "/v1/pods", "quiet")) instanceof ListResult.Found);
+      cacheAllPodsAndGoOffline(online);
+    }
+    HttpResponse<String> answer = send("GET", "/api/v1/namespaces/quiet/pods", null);
+
+    assertThat(answer.statusCode()).isEqualTo(200);
+    JsonNode list = new ObjectMapper().readTree(answer.body());
+    assertThat(list.path("kind").asText()).isEqualTo("PodList");
+    assertThat(list.path("items").isArray()).isTrue();
+    assertThat(list.path("items")).isEmpty();
   }
 
   @Test

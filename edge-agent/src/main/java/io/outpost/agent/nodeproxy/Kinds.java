@@ -4,9 +4,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The kind of a resource ({@code pods} → {@code Pod}), needed to answer from the cache: cached list
- * items carry no kind. Kinds seen in API answers while online are learned; the well-known ones node
- * components read are built in, and anything else falls back to a capitalised singular.
+ * The kind of a resource ({@code pods} → {@code Pod}), needed to answer from the cache: a list's kind,
+ * and the kind put into list items, which carry none, when they are recorded ({@link TypeMeta}).
+ * Kinds seen in API answers while online are learned; the well-known ones node components read are
+ * built in, and anything else falls back to a capitalised singular.
  */
 final class Kinds {
 

@@ -1,7 +1,5 @@
 package io.outpost.agent.nodeproxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -19,7 +17,9 @@ import io.outpost.cache.objects.ListResult;
 import io.outpost.cache.objects.ListScope;
 import io.outpost.cache.objects.ObjectCache;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  */
 final class OfflineResponder {
+
+  private static final ByteBuffer COMMA = ByteBuffer.wrap(new byte[] {','}).asReadOnlyBuffer();
+  private static final ByteBuffer LIST_END = ByteBuffer.wrap(new byte[] {']', '}'}).asReadOnlyBuffer();
 
   private final ObjectCache cache;
   private final Kinds kinds;
@@ -81,10 +84,14 @@ final class OfflineResponder {
           + (request.namespaced() ? request.namespace() + "/" : "") + request.name() + " for client " + client);
       return;
     }
-    Responses.json(ctx, keepAlive, 200, Responses.JSON.writeValueAsBytes(withKind(object.get().json(), request)),
-        Map.of());
+    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, TypeMeta.typed(object.get().jsonView(),
+        kinds.kindOf(request), request.apiVersion())), Map.of());
   }
 
+  /**
+   * The list is written around the cached items' own bytes (typed when recorded, see
+   * {@link TypeMeta}): no JSON is parsed, and the bytes are copied once, into the socket's buffer.
+   */
   private void list(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request)
       throws IOException {
     ListScope scope;
@@ -98,29 +105,26 @@ final class OfflineResponder {
       unavailable(ctx, keepAlive, "the cache holds no list of " + scope + "; not answering an empty list");
       return;
     }
-    ObjectNode list = Responses.JSON.createObjectNode();
-    list.put("kind", kinds.kindOf(request) + "List");
-    list.put("apiVersion", request.apiVersion());
-    list.putObject("metadata").put("resourceVersion", found.resourceVersion());
-    ArrayNode items = list.putArray("items");
+    String kind = kinds.kindOf(request);
+    ByteBuffer[] parts = new ByteBuffer[2 * found.items().size() + 2];
+    int at = 0;
+    parts[at++] = ByteBuffer.wrap(listHead(kind + "List", request.apiVersion(), found.resourceVersion()));
     for (CachedObject item : found.items()) {
-      items.add(withKind(item.json(), request));
+      if (at > 1) {
+        parts[at++] = COMMA;
+      }
+      parts[at++] = TypeMeta.typed(item.jsonView(), kind, request.apiVersion());
     }
-    Responses.json(ctx, keepAlive, 200, Responses.JSON.writeValueAsBytes(list), Map.of());
+    parts[at++] = LIST_END;
+    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, Arrays.copyOf(parts, at)), Map.of());
   }
 
-  private ObjectNode withKind(byte[] json, ApiRequest request) throws IOException {
-    JsonNode node = Responses.JSON.readTree(json);
-    if (!(node instanceof ObjectNode object)) {
-      throw new IOException("a cached " + request.resource() + " entry is not a JSON object");
-    }
-    if (!object.hasNonNull("kind")) {
-      object.put("kind", kinds.kindOf(request));
-    }
-    if (!object.hasNonNull("apiVersion")) {
-      object.put("apiVersion", request.apiVersion());
-    }
-    return object;
+  private static byte[] listHead(String kind, String apiVersion, String resourceVersion) throws IOException {
+    ObjectNode metadata = Responses.JSON.createObjectNode().put("resourceVersion", resourceVersion);
+    String head = Responses.JSON.writeValueAsString(Responses.JSON.createObjectNode()
+        .put("kind", kind).put("apiVersion", apiVersion).set("metadata", metadata));
+    // {"kind":…,"metadata":{…}} → {"kind":…,"metadata":{…},"items":[
+    return (head.substring(0, head.length() - 1) + ",\"items\":[").getBytes(StandardCharsets.UTF_8);
   }
 
   private void holdWatch(ChannelHandlerContext ctx, String client, ApiRequest request) {
@@ -188,9 +192,7 @@ final class OfflineResponder {
     Optional<byte[]> ack = KubeletWrites.acknowledge(request, body,
         () -> cache.get(client, request.resource(), request.namespace(), request.name()).map(CachedObject::json));
     if (ack.isPresent()) {
-      JsonNode node = Responses.JSON.readTree(ack.get());
-      byte[] answer = node instanceof ObjectNode ? Responses.JSON.writeValueAsBytes(withKind(ack.get(), request))
-          : ack.get();
+      byte[] answer = TypeMeta.typed(ack.get(), kinds.kindOf(request), request.apiVersion());
       Responses.json(ctx, keepAlive, request.method().equals("POST") ? 201 : 200, answer,
           Map.of("Warning", "299 - \"outpost node proxy: API server unreachable; this write was acknowledged"
               + " locally and dropped\""));

@@ -68,7 +68,7 @@ final class Recorder {
     ListAnswer list = ListAnswer.parse(body);
     kinds.learn(request.resource(), list.kind());
     String rv = list.resourceVersion();
-    List<byte[]> items = list.items();
+    List<byte[]> items = list.typedItems(kinds.kindOf(request), request.apiVersion());
     String askedContinue = request.param("continue");
     if (!list.continueToken().isEmpty() || (askedContinue != null && !askedContinue.isEmpty())) {
       // One page of a chunked list is not the whole list, not even the last page (it has no

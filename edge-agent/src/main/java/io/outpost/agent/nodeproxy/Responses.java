@@ -2,6 +2,7 @@ package io.outpost.agent.nodeproxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.nio.ByteBuffer;
 import java.util.Map;
 
 /** Writing whole answers and Kubernetes {@code Status} objects. */
@@ -22,16 +24,37 @@ final class Responses {
   private Responses() {}
 
   static void json(ChannelHandlerContext ctx, boolean keepAlive, int code, byte[] body, Map<String, String> headers) {
+    json(ctx, keepAlive, code, Unpooled.wrappedBuffer(body), headers);
+  }
+
+  /** Writes {@code body} as the whole answer; the response releases it once written. */
+  static void json(ChannelHandlerContext ctx, boolean keepAlive, int code, ByteBuf body, Map<String, String> headers) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
-        Unpooled.wrappedBuffer(body));
+        body);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     headers.forEach((name, value) -> response.headers().set(name, value));
-    HttpUtil.setContentLength(response, body.length);
+    HttpUtil.setContentLength(response, body.readableBytes());
     HttpUtil.setKeepAlive(response, keepAlive);
     var future = ctx.writeAndFlush(response);
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /**
+   * {@code parts} joined in one buffer from the channel's allocator, ready for the socket: one copy,
+   * no garbage (a composite of heap views would be merged into a fresh heap buffer on its way out).
+   */
+  static ByteBuf joined(ChannelHandlerContext ctx, ByteBuffer... parts) {
+    int length = 0;
+    for (ByteBuffer part : parts) {
+      length += part.remaining();
+    }
+    ByteBuf joined = ctx.alloc().ioBuffer(length);
+    for (ByteBuffer part : parts) {
+      joined.writeBytes(part.duplicate());
+    }
+    return joined;
   }
 
   static void text(ChannelHandlerContext ctx, boolean keepAlive, int code, String text, String contentType) {

@@ -31,6 +31,17 @@ class ListAnswerTest {
   }
 
   @Test
+  void givenItemsWithoutTypeMeta_whenTyped_thenEachCarriesTheItemKindFirstAndKeepsItsOwnFields() throws IOException {
+    ListAnswer list = ListAnswer.parse(bytes("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":["
+        + "{\"metadata\":{\"name\":\"a\"}},{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}},{}]}"));
+
+    assertEquals(List.of("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\"}}",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}",
+            "{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}"),
+        list.typedItems("Pod", "v1").stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+  }
+
+  @Test
   void givenItemsNullOrMissingMetadata_whenParsed_thenNoItemsAndEmptyVersion() throws IOException {
     ListAnswer list = ListAnswer.parse(bytes("{\"items\":null,\"kind\":\"ConfigMapList\"}"));
 

@@ -325,7 +325,7 @@ public final class DurableObjectCache implements ObjectCache {
             json = EntryCodec.objectJson(value);
             hot.put(storeKey, json);
         }
-        return new CachedObject(facts.namespace(), facts.name(), facts.resourceVersion(), json.clone());
+        return new CachedObject(facts.namespace(), facts.name(), facts.resourceVersion(), json);
     }
 
     @Override
