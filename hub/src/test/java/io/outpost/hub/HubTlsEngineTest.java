@@ -9,10 +9,10 @@ import io.netty.handler.ssl.SslProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hub's HTTPS server encrypts with BoringSSL, not the JDK's engine (which costs several times
- * the CPU per byte of a large LIST on JDK 17). Netty falls back to the JDK silently when the native
- * library does not load, e.g. after a Netty upgrade without the matching netty-tcnative: this test
- * is what notices.
+ * The hub's HTTPS server encrypts with BoringSSL, not the JDK's engine (which costs its threads
+ * about 15 % more CPU for a large LIST, see BENCHMARKS.md). Netty falls back to the JDK silently
+ * when the native library does not load, e.g. after a Netty upgrade without the matching
+ * netty-tcnative: this test is what notices.
  */
 class HubTlsEngineTest {
 
