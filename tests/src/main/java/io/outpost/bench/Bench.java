@@ -1,6 +1,6 @@
 package io.outpost.bench;
 
-import io.outpost.tunnel.AsyncPool;
+import io.outpost.tunnel.JvmDefaults;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.outpost.tunnel.pki.Tls;
@@ -58,7 +58,7 @@ final class Bench {
    * non-daemon threads that would otherwise keep a finished benchmark hanging.
    */
   static void runAndExit(Op body) {
-    AsyncPool.keepPooled(); // as the hub and agent mains do; harness code runs before any pool use
+    JvmDefaults.apply(); // as the hub and agent mains do; harness code runs before any pool use
     int status = 0;
     try {
       body.run();

@@ -1,6 +1,6 @@
 package io.outpost.demo;
 
-import io.outpost.tunnel.AsyncPool;
+import io.outpost.tunnel.JvmDefaults;
 import io.outpost.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 public final class DevMain {
 
   public static void main(String[] args) {
-    AsyncPool.keepPooled();
+    JvmDefaults.apply();
     System.exit(new CommandLine(new DevMain()).execute(args));
   }
 }

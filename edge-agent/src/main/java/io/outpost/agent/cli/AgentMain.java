@@ -1,6 +1,6 @@
 package io.outpost.agent.cli;
 
-import io.outpost.tunnel.AsyncPool;
+import io.outpost.tunnel.JvmDefaults;
 import io.outpost.agent.devices.BrokerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +16,7 @@ public final class AgentMain {
   static final class AgentCommand {}
 
   public static void main(String[] args) {
-    AsyncPool.keepPooled();
+    JvmDefaults.apply();
     System.exit(new CommandLine(new AgentMain()).execute(args));
   }
 }

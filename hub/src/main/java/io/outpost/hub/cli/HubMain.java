@@ -1,6 +1,6 @@
 package io.outpost.hub.cli;
 
-import io.outpost.tunnel.AsyncPool;
+import io.outpost.tunnel.JvmDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 public final class HubMain {
 
   public static void main(String[] args) {
-    AsyncPool.keepPooled();
+    JvmDefaults.apply();
     System.exit(commandLine().execute(args));
   }
 

@@ -22,6 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The agent end of one exchange, on its own gRPC stream. The handler answers with {@link
  * #respond}, then {@link #send} chunks while {@link #isReady()} and waits for {@link #onReady}
  * otherwise, then {@link #end()} — or {@link #fail} at any point.
+ *
+ * <p>The callbacks ({@link #onReady}, {@link #onCancel}, completion of {@link #body()}) run on the
+ * tunnel's transport thread: start work or resume a read there, never block.
  */
 public final class AgentExchange implements ClientResponseObserver<ExchangeFrame, ExchangeFrame> {
 

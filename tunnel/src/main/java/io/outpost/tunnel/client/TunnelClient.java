@@ -1,5 +1,6 @@
 package io.outpost.tunnel.client;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -217,7 +218,9 @@ public final class TunnelClient implements AutoCloseable {
     synchronized (lock) {
       current = channel;
     }
-    TunnelGrpc.newStub(current).exchange(exchange);
+    // The exchange's callbacks (window opened, request body, cancel) only hand on to the handler,
+    // which must not block: run them on the transport thread rather than hop to an executor.
+    TunnelGrpc.newStub(current).withExecutor(MoreExecutors.directExecutor()).exchange(exchange);
     exchange.attach();
     if (inFlight.incrementAndGet() > settings.limits().maxConcurrentExchanges()) {
       exchange.fail(429, "the agent is already serving " + (inFlight.get() - 1) + " exchanges, its limit ("

@@ -1,11 +1,15 @@
 package io.outpost.tunnel.server;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.outpost.tunnel.TunnelLimits;
+import io.outpost.tunnel.proto.TunnelGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,6 +18,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +97,7 @@ public final class TunnelServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .callExecutor(TunnelServer::callExecutor)
         .addService(ServerInterceptors.intercept(MalformedMessages.tolerant(service.bindService()), identity));
     for (BindableService feature : features) {
       builder.addService(ServerInterceptors.intercept(feature, identity));
@@ -107,6 +113,17 @@ public final class TunnelServer implements AutoCloseable {
     long sweepMillis = Math.max(100, settings.heartbeatInterval().toMillis() / 2);
     timer.scheduleAtFixedRate(service::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /**
+   * Exchange streams run their callbacks on the transport thread: they only hand frames on
+   * (to the HTTP response, or the request body to the stream), so a hop to the executor per
+   * frame was pure cost. Everything else may block (the registry commits on connect) and keeps
+   * the default executor.
+   */
+  private static Executor callExecutor(ServerCall<?, ?> call, Metadata headers) {
+    return call.getMethodDescriptor().getFullMethodName().equals(TunnelGrpc.getExchangeMethod().getFullMethodName())
+        ? MoreExecutors.directExecutor() : null;
   }
 
   public int port() {
