@@ -209,8 +209,8 @@ public final class NodeProxyBenchmark {
           flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), classPath, online,
               work, http));
         }
-        rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline, work.resolve(profile), http,
-            n, rounds, nmt));
+        rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline,
+            work.resolve(profile), http, n, rounds, nmt));
       }
     } finally {
       Bench.deleteRecursively(work);
@@ -273,7 +273,8 @@ public final class NodeProxyBenchmark {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, online, data, dir.resolve("online.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, online, data, dir.resolve("online.log"),
+        http)) {
       out.put("cold start to first LIST (online, forwarded)",
           Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the forwarded LIST answer", Integer.toString(items(proxy.get(NAMESPACE_PODS))));
@@ -305,7 +306,8 @@ public final class NodeProxyBenchmark {
         out.put("NMT committed (online)", nativeMemory(proxy));
       }
     }
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"),
+        http)) {
       out.put("cold start to first LIST (offline, from cache file)",
           Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the cached spec.nodeName LIST answer", Integer.toString(items(proxy.get(NODE_PODS))));

@@ -52,6 +52,7 @@ class NodeProxyFootprintTest extends NodeProxyProcessFixture {
     assertThat(unwanted).as("XML configurator, SAX, pattern layout, fabric8's kind registry, JFR event metadata")
         .isEmpty();
     assertThat(proxy.stderr()).as(proxy::output)
-        .containsPattern("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  i\\.o\\.a\\.n\\.NodeProxy - node proxy listening on ");
+        .containsPattern("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  "
+            + "i\\.o\\.a\\.n\\.NodeProxy - node proxy listening on ");
   }
 }

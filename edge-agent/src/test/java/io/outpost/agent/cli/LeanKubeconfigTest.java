@@ -94,7 +94,10 @@ class LeanKubeconfigTest {
             server: https://192.168.49.2:8443
             extensions:
             - name: cluster_info
-              extension: {last-update: 'Sat, 22 Nov 2026 10:00:00 UTC', provider: minikube.sigs.k8s.io, version: v1.34.0}
+              extension:
+                last-update: 'Sat, 22 Nov 2026 10:00:00 UTC'
+                provider: minikube.sigs.k8s.io
+                version: v1.34.0
         contexts:
         - name: minikube
           context:
