@@ -4,7 +4,8 @@
 # Java: $OUTPOST_JAVA, else $JAVA_HOME/bin/java, else `java` on PATH (17 or newer).
 # JVM options: $OUTPOST_JAVA_OPTS (split on spaces), e.g. "-Xmx512m -XX:+ExitOnOutOfMemoryError".
 # `agent node-proxy` adds $OUTPOST_NODE_PROXY_JAVA_OPTS (default: at most 128 MiB of heap that starts small and
-# is given back, serial GC, C1 only; BENCHMARKS.md §4) and,
+# is given back, serial GC, C1 only; BENCHMARKS.md §4), logging configured in code (-Doutpost.logging=code)
+# and,
 # when $OUTPOST_NODE_PROXY_CDS names a file, class data sharing: the first run writes that archive at
 # exit (-XX:ArchiveClassesAtExit), later runs map it (-XX:SharedArchiveFile) and start faster.
 # Log level of io.outpost.*: $OUTPOST_LOG (default INFO); logs go to standard error.
@@ -75,7 +76,10 @@ fi
 
 node_proxy_opts=""
 if [ "$cmd" = agent ] && [ "${2:-}" = node-proxy ]; then
-  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx128m -Xms32m -Xmn24m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"}
+  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx128m -Xms32m -Xmn12m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"}
+  # Always: logback configured in code (not its XML configurator; -Dlogback.configurationFile=FILE in
+  # OUTPOST_NODE_PROXY_JAVA_OPTS still wins) and Netty without its flight-recorder events.
+  node_proxy_opts="$node_proxy_opts -Doutpost.logging=code -Dio.netty.jfr.enabled=false"
   if [ -n "${OUTPOST_NODE_PROXY_CDS:-}" ]; then
     if [ -s "$OUTPOST_NODE_PROXY_CDS" ]; then
       # A stale archive (other jars) is ignored by the JVM with a warning, never fatal.

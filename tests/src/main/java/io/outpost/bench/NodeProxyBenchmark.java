@@ -43,11 +43,13 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
- *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false]
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false] [classpath=tests]
  * </pre>
  *
- * <p>Profiles: see {@link #PROFILES}; {@code lean} is the launchers' default. {@code nmt=true} adds
+ * <p>Profiles: see {@link #PROFILES}; {@code slim} is the launchers' default. {@code nmt=true} adds
  * native memory tracking and reports its committed categories (a separate run: NMT costs a few MiB).
+ * {@code classpath=agent} runs the proxy with the edge-agent's own class path, as the launchers do,
+ * instead of this harness's (every module's JARs; what earlier rounds measured).
  */
 public final class NodeProxyBenchmark {
 
@@ -64,12 +66,27 @@ public final class NodeProxyBenchmark {
   private static final String CONFIG_MAPS = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
 
   /**
-   * The launchers' default JVM flags for the node proxy (root {@code outpost}, {@code deploy/dist/outpost.sh});
-   * BENCHMARKS.md §4 says what each one saves.
+   * The launchers' previous default (BENCHMARKS.md §4, "where the memory goes"): small heap that
+   * starts small and is given back, serial GC, C1 only.
    */
   static final String LEAN_FLAGS = "-Xmx128m -Xms32m -Xmn24m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10"
       + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
+
+  /**
+   * The launchers' default JVM options for the node proxy ({@code $OUTPOST_NODE_PROXY_JAVA_OPTS} in root
+   * {@code outpost} and {@code deploy/dist/outpost.sh}); BENCHMARKS.md §4 (fourth session) says what each
+   * saves.
+   */
+  static final String SLIM_FLAGS = "-Xmx128m -Xms32m -Xmn12m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10"
+      + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+      + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
+
+  /**
+   * The system properties both launchers always add for the node proxy: logback configured in code
+   * instead of its XML configurator, Netty without its flight-recorder events.
+   */
+  static final String LAUNCHER_PROPERTIES = "-Doutpost.logging=code -Dio.netty.jfr.enabled=false";
 
   /**
    * JVM flags and environment of one profile; with {@code classDataArchive} a CDS archive is trained
@@ -86,6 +103,12 @@ public final class NodeProxyBenchmark {
           classDataArchive);
     }
 
+    Profile plus(String flag) {
+      List<String> more = new ArrayList<>(flags);
+      more.add(flag);
+      return new Profile(more, env, classDataArchive);
+    }
+
     Profile without(String flagPrefix) {
       return new Profile(flags.stream().filter(f -> !f.startsWith(flagPrefix)).toList(), env, classDataArchive);
     }
@@ -97,6 +120,8 @@ public final class NodeProxyBenchmark {
   }
 
   private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
+  private static final Profile SLIM = new Profile(List.of((SLIM_FLAGS + " " + LAUNCHER_PROPERTIES).split(" ")),
+      Map.of(), true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(
       Map.entry("default", new Profile(List.of(), Map.of(), false)),
@@ -117,7 +142,23 @@ public final class NodeProxyBenchmark {
       // A larger initial heap: fewer collections while a cold start rebuilds the cache index.
       Map.entry("lean-xms48", LEAN.with("-Xms", "48m")),
       Map.entry("lean-free40", LEAN.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
-      Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")));
+      Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")),
+      Map.entry("slim", SLIM),
+      Map.entry("slim-nocds", new Profile(SLIM.flags(), SLIM.env(), false)),
+      // Compile only methods called 4x as often as by default: less code cache, more interpreting.
+      Map.entry("slim-lesscode", SLIM.plus("-XX:CompileThresholdScaling=4")),
+      // The young generation against the resident set and the collections per cached read: lean's
+      // 24 MiB, the 16 MiB first chosen while cached reads still parsed and copied JSON (smaller
+      // survivor spaces then promoted answers in flight and caused full collections), and smaller.
+      Map.entry("slim-young24", SLIM.with("-Xmn", "24m")),
+      Map.entry("slim-young16s3", SLIM.with("-Xmn", "16m").with("-XX:SurvivorRatio=", "3")),
+      Map.entry("slim-young16s4", SLIM.with("-Xmn", "16m")),
+      Map.entry("slim-young12s2", SLIM.with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young12f40", SLIM.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
+      Map.entry("slim-young8", SLIM.with("-Xmn", "8m")),
+      Map.entry("slim-young8s2", SLIM.with("-Xmn", "8m").with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-xms16", SLIM.with("-Xms", "16m")),
+      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -132,7 +173,7 @@ public final class NodeProxyBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt");
+    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt", "classpath");
     int pods = Bench.intArg(args, "pods", 1000);
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
@@ -140,6 +181,12 @@ public final class NodeProxyBenchmark {
     List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned").split(","));
     // Native memory tracking costs a few MiB of its own: a separate run for the breakdown.
     boolean nmt = Boolean.parseBoolean(args.getOrDefault("nmt", "false"));
+    // "tests" (every module's JARs) is what earlier rounds measured; "agent" is what the launchers run.
+    String classPath = switch (args.getOrDefault("classpath", "tests")) {
+      case "tests" -> NodeProxyChild.testsJars();
+      case "agent" -> NodeProxyChild.agentJars();
+      default -> throw new IllegalArgumentException("classpath=" + args.get("classpath") + ": expected tests or agent");
+    };
     System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
     Path work = Bench.tempDir("node-proxy-bench-");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -159,11 +206,11 @@ public final class NodeProxyBenchmark {
           flags.add("-XX:NativeMemoryTracking=summary");
         }
         if (chosen.classDataArchive()) {
-          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), online, work,
-              http));
+          flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), classPath, online,
+              work, http));
         }
-        rows.addAll(profileRun(profile, flags, chosen.env(), sandbox, online, offline, work.resolve(profile), http,
-            n, rounds, nmt));
+        rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline,
+            work.resolve(profile), http, n, rounds, nmt));
       }
     } finally {
       Bench.deleteRecursively(work);
@@ -203,11 +250,12 @@ public final class NodeProxyBenchmark {
 
   /** One proxy run with {@code -XX:ArchiveClassesAtExit}: the classes a cold start and a LIST load. */
   private static Path trainClassDataArchive(String profile, List<String> flags, Map<String, String> env,
-                                            Path kubeconfig, Path work, HttpClient http) throws Exception {
+                                            String classPath, Path kubeconfig, Path work, HttpClient http)
+      throws Exception {
     Path archive = work.resolve(profile + ".jsa");
     List<String> training = new ArrayList<>(flags);
     training.add("-XX:ArchiveClassesAtExit=" + archive);
-    try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, kubeconfig, Files.createDirectories(
+    try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, classPath, kubeconfig, Files.createDirectories(
         work.resolve(profile + "-training")), work.resolve(profile + "-training.log"), http)) {
       proxy.awaitFirstAnswer(NAMESPACE_PODS);
       proxy.get(ONE_POD);
@@ -219,13 +267,14 @@ public final class NodeProxyBenchmark {
     return archive;
   }
 
-  private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env,
+  private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env, String classPath,
                                       SandboxCluster sandbox, Path online, Path offline, Path dir, HttpClient http,
                                       int n, int rounds, boolean nmt) throws Exception {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, online, data, dir.resolve("online.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, online, data, dir.resolve("online.log"),
+        http)) {
       out.put("cold start to first LIST (online, forwarded)",
           Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the forwarded LIST answer", Integer.toString(items(proxy.get(NAMESPACE_PODS))));
@@ -249,6 +298,7 @@ public final class NodeProxyBenchmark {
       out.put("cached objects", Long.toString((long) proxy.metric("outpost_node_proxy_cache_entries{client=\"kubelet\"}")));
       out.put("cache writes committed / failed (online)", (long) proxy.metric("outpost_node_proxy_cache_writes_total")
           + " / " + (long) proxy.metric("outpost_node_proxy_cache_write_failures_total"));
+      out.put("classes loaded (online)", Long.toString(proxy.loadedClasses()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (online, 10k cached)", memory(proxy));
       out.put("resident (online)", proxy.residentSplit());
@@ -256,7 +306,8 @@ public final class NodeProxyBenchmark {
         out.put("NMT committed (online)", nativeMemory(proxy));
       }
     }
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, offline, data, dir.resolve("offline.log"), http)) {
+    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"),
+        http)) {
       out.put("cold start to first LIST (offline, from cache file)",
           Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
       out.put("pods in the cached spec.nodeName LIST answer", Integer.toString(items(proxy.get(NODE_PODS))));
@@ -275,6 +326,7 @@ public final class NodeProxyBenchmark {
       out.put("young / full collections during the cached reads", (collectionsAfter[0] - collectionsBefore[0]) + " / "
           + (collectionsAfter[1] - collectionsBefore[1]));
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
+      out.put("classes loaded (offline)", Long.toString(proxy.loadedClasses()));
       proxy.fullGc();
       out.put("heap after full GC / RSS (offline)", memory(proxy));
       out.put("resident (offline)", proxy.residentSplit());

@@ -41,13 +41,13 @@ final class NodeProxyChild implements AutoCloseable {
     this.http = http;
   }
 
-  /** Launches the proxy on a free loopback port; does not wait. */
-  static NodeProxyChild launch(List<String> jvmFlags, Map<String, String> env, Path kubeconfig, Path dataDir, Path log,
-                               HttpClient http) {
+  /** Launches the proxy with {@code classPath} on a free loopback port; does not wait. */
+  static NodeProxyChild launch(List<String> jvmFlags, Map<String, String> env, String classPath, Path kubeconfig,
+                               Path dataDir, Path log, HttpClient http) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
-    command.addAll(List.of("-cp", jarsOnly(), "io.outpost.agent.cli.AgentMain", "agent",
+    command.addAll(List.of("-cp", classPath, "io.outpost.agent.cli.AgentMain", "agent",
         "node-proxy", "--kubeconfig", kubeconfig.toString(), "--listen", "127.0.0.1:0", "--data-dir",
         dataDir.toString()));
     try {
@@ -64,12 +64,27 @@ final class NodeProxyChild implements AutoCloseable {
   /**
    * This JVM's class path without directories: class-data sharing archives only classes from JARs,
    * and the proxy needs nothing from {@code tests/target/classes} (run {@code package} first so that
-   * the edge-agent JAR is current).
+   * the edge-agent JAR is current). It holds every module's dependencies (181 entries).
    */
-  private static String jarsOnly() {
+  static String testsJars() {
     return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
         .filter(entry -> Files.isRegularFile(Path.of(entry)))
         .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+  }
+
+  /**
+   * What the launchers run the proxy with: the edge-agent JAR and its own runtime class path
+   * ({@code edge-agent/target/classpath.txt}, 129 JARs), fewer than {@link #testsJars()}; the JVM
+   * keeps each opened JAR's central directory on the heap.
+   */
+  static String agentJars() throws IOException {
+    Path target = Path.of("edge-agent", "target");
+    try (var jars = Files.list(target)) {
+      Path jar = jars.filter(p -> p.getFileName().toString().matches("outpost-edge-agent-.*\\.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no edge-agent JAR in " + target.toAbsolutePath()
+              + ": run the benchmark from the repository root after ./mvnw package"));
+      return jar + java.io.File.pathSeparator + Files.readString(target.resolve("classpath.txt")).strip();
+    }
   }
 
   /**
@@ -170,15 +185,26 @@ final class NodeProxyChild implements AutoCloseable {
 
   /** Young and full collections so far ({@code jstat -gc}: YGC and FGC), e.g. {@code [12, 1]}. */
   long[] collections() throws IOException, InterruptedException {
-    Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
-    Process gc = new ProcessBuilder(jstat.toString(), "-gc", Long.toString(process.pid())).redirectErrorStream(true)
-        .start();
-    List<String> lines = new String(gc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-        .strip().lines().toList();
-    gc.waitFor(30, TimeUnit.SECONDS);
+    List<String> lines = jstat("-gc");
     List<String> names = List.of(lines.get(0).strip().split("\\s+"));
     String[] values = lines.get(lines.size() - 1).strip().split("\\s+");
     return new long[] {Long.parseLong(values[names.indexOf("YGC")]), Long.parseLong(values[names.indexOf("FGC")])};
+  }
+
+  /** Classes loaded so far ({@code jstat -class}: Loaded). */
+  long loadedClasses() throws IOException, InterruptedException {
+    List<String> lines = jstat("-class");
+    return Long.parseLong(lines.get(lines.size() - 1).strip().split("\\s+")[0]);
+  }
+
+  private List<String> jstat(String option) throws IOException, InterruptedException {
+    Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+    Process run = new ProcessBuilder(jstat.toString(), option, Long.toString(process.pid())).redirectErrorStream(true)
+        .start();
+    List<String> lines = new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+        .strip().lines().toList();
+    run.waitFor(30, TimeUnit.SECONDS);
+    return lines;
   }
 
   /** VmRSS of the child in MiB. */

@@ -41,12 +41,20 @@ final class NodeProxyProcess implements AutoCloseable {
    * {@link #awaitListening(Duration)} or {@link #awaitExit(Duration)} next.
    */
   static NodeProxyProcess launch(Path kubeconfig, Path dataDir, Path logDir, String... extraArgs) {
+    return launch(List.of(), kubeconfig, dataDir, logDir, extraArgs);
+  }
+
+  /** As {@link #launch(Path, Path, Path, String...)}, with {@code jvmFlags} after the default ones. */
+  static NodeProxyProcess launch(List<String> jvmFlags, Path kubeconfig, Path dataDir, Path logDir,
+                                 String... extraArgs) {
     int run = RUNS.incrementAndGet();
     Path out = logDir.resolve("node-proxy-" + run + ".out");
     Path err = logDir.resolve("node-proxy-" + run + ".err");
     List<String> command = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "-Xmx128m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "io.outpost.agent.cli.AgentMain", "agent", "node-proxy", "--kubeconfig", kubeconfig.toString(),
         "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString()));
     command.addAll(List.of(extraArgs));
@@ -62,7 +70,13 @@ final class NodeProxyProcess implements AutoCloseable {
 
   /** Starts the CLI and waits until it prints where it listens. */
   static NodeProxyProcess start(Path kubeconfig, Path dataDir, Path logDir, String... extraArgs) {
-    NodeProxyProcess proxy = launch(kubeconfig, dataDir, logDir, extraArgs);
+    return start(List.of(), kubeconfig, dataDir, logDir, extraArgs);
+  }
+
+  /** As {@link #start(Path, Path, Path, String...)}, with {@code jvmFlags} after the default ones. */
+  static NodeProxyProcess start(List<String> jvmFlags, Path kubeconfig, Path dataDir, Path logDir,
+                                String... extraArgs) {
+    NodeProxyProcess proxy = launch(jvmFlags, kubeconfig, dataDir, logDir, extraArgs);
     try {
       proxy.awaitListening(Duration.ofSeconds(20));
       return proxy;

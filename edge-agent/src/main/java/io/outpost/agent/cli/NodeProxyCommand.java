@@ -92,6 +92,12 @@ public final class NodeProxyCommand implements Callable<Integer> {
       description = "What one client may hold. Default: ${DEFAULT-VALUE}.")
   long cacheClientQuota;
 
+  @Option(names = "--cache-memory", paramLabel = "SIZE", defaultValue = "4Mi", converter = MemorySizes.class,
+      description = "JSON of recently read objects also kept in memory, so hot lists are answered without disk reads"
+          + " (0 turns it off; suffixes Ki, Mi, Gi). Part of the heap: keep it well under -Xmx."
+          + " Default: ${DEFAULT-VALUE} (the kubelet's pods on a busy node).")
+  long cacheMemory;
+
   @Option(names = "--max-recorded-body", paramLabel = "SIZE", converter = Sizes.class,
       description = "GET/LIST answers larger than this are forwarded but not cached (suffixes Ki, Mi, Gi)."
           + " Default: 1/16 of the max heap, 1Mi..64Mi (about 8Mi with the launcher's -Xmx128m).")
@@ -197,16 +203,19 @@ public final class NodeProxyCommand implements Callable<Integer> {
     return settings;
   }
 
+  CacheBudget budget() {
+    return new CacheBudget(cacheMaxBytes, cacheClientQuota, Map.of(), cacheMemory);
+  }
+
   private int serve(NodeProxySettings settings) throws InterruptedException {
-    Config upstream = kubeconfig != null ? Config.fromKubeconfig(kubeconfig.toFile()) : Config.autoConfigure(null);
+    Config upstream = kubeconfig != null ? LeanKubeconfig.load(kubeconfig) : Config.autoConfigure(null);
     // A proxy must not retry on its own; its clients do.
     upstream.setRequestRetryBackoffLimit(0);
-    CacheBudget budget = new CacheBudget(cacheMaxBytes, cacheClientQuota, Map.of());
     // Only fabric8's HTTP client (with the kubeconfig's credentials and token refresh), not a
     // KubernetesClient: building one loads ~300 classes of DSL and handlers the proxy never uses
     // (1.2 MiB of class metadata in every node's resident set; BENCHMARKS.md §4).
     try (HttpClient http = HttpClientUtils.createHttpClient(upstream);
-         ObjectCache cache = openCache(dataDir.resolve("objects.db"), budget)) {
+         ObjectCache cache = openCache(dataDir.resolve("objects.db"), budget())) {
       NodeProxy proxy = NodeProxy.start(URI.create(upstream.getMasterUrl()), http, cache, settings);
       // SIGTERM: commit what is queued, then close the cache file; the JVM does not wait for main.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -262,6 +271,14 @@ public final class NodeProxyCommand implements Callable<Integer> {
         throw new CommandLine.TypeConversionException("size \"" + value + "\" is not a number of bytes"
             + " (expected e.g. 134217728, 512Ki, 128Mi, 1Gi)");
       }
+    }
+  }
+
+  /** Byte sizes as {@link Sizes}, and {@code 0}. */
+  static final class MemorySizes implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return value.strip().equals("0") ? 0L : new Sizes().convert(value);
     }
   }
 
