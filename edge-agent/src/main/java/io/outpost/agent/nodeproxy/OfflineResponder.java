@@ -1,6 +1,7 @@
 package io.outpost.agent.nodeproxy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +20,6 @@ import io.outpost.cache.objects.ObjectCache;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -40,8 +40,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class OfflineResponder {
 
-  private static final ByteBuffer COMMA = ByteBuffer.wrap(new byte[] {','}).asReadOnlyBuffer();
-  private static final ByteBuffer LIST_END = ByteBuffer.wrap(new byte[] {']', '}'}).asReadOnlyBuffer();
+  private static final byte[] LIST_END = {']', '}'};
 
   private final ObjectCache cache;
   private final Kinds kinds;
@@ -84,13 +83,15 @@ final class OfflineResponder {
           + (request.namespaced() ? request.namespace() + "/" : "") + request.name() + " for client " + client);
       return;
     }
-    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, TypeMeta.typed(object.get().jsonView(),
+    Responses.json(ctx, keepAlive, 200, Unpooled.wrappedBuffer(TypeMeta.typed(object.get().jsonView(),
         kinds.kindOf(request), request.apiVersion())), Map.of());
   }
 
   /**
    * The list is written around the cached items' own bytes (typed when recorded, see
-   * {@link TypeMeta}): no JSON is parsed, and the bytes are copied once, into the socket's buffer.
+   * {@link TypeMeta}): no JSON is parsed, and the bytes are copied once, into a pooled buffer from
+   * the channel's allocator (a composite of heap views would be merged into a fresh heap buffer on
+   * its way to the socket: 0.7 MB of garbage per 1,000-pod list).
    */
   private void list(ChannelHandlerContext ctx, boolean keepAlive, String client, ApiRequest request)
       throws IOException {
@@ -106,17 +107,23 @@ final class OfflineResponder {
       return;
     }
     String kind = kinds.kindOf(request);
-    ByteBuffer[] parts = new ByteBuffer[2 * found.items().size() + 2];
-    int at = 0;
-    parts[at++] = ByteBuffer.wrap(listHead(kind + "List", request.apiVersion(), found.resourceVersion()));
-    for (CachedObject item : found.items()) {
-      if (at > 1) {
-        parts[at++] = COMMA;
-      }
-      parts[at++] = TypeMeta.typed(item.jsonView(), kind, request.apiVersion());
+    byte[] head = listHead(kind + "List", request.apiVersion(), found.resourceVersion());
+    ByteBuffer[] items = new ByteBuffer[found.items().size()];
+    int length = head.length + LIST_END.length + Math.max(0, items.length - 1);
+    for (int i = 0; i < items.length; i++) {
+      items[i] = TypeMeta.typed(found.items().get(i).jsonView(), kind, request.apiVersion());
+      length += items[i].remaining();
     }
-    parts[at++] = LIST_END;
-    Responses.json(ctx, keepAlive, 200, Responses.joined(ctx, Arrays.copyOf(parts, at)), Map.of());
+    ByteBuf answer = ctx.alloc().ioBuffer(length);
+    answer.writeBytes(head);
+    for (int i = 0; i < items.length; i++) {
+      if (i > 0) {
+        answer.writeByte(',');
+      }
+      answer.writeBytes(items[i]);
+    }
+    answer.writeBytes(LIST_END);
+    Responses.json(ctx, keepAlive, 200, answer, Map.of());
   }
 
   private static byte[] listHead(String kind, String apiVersion, String resourceVersion) throws IOException {

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.nio.ByteBuffer;
 import java.util.Map;
 
 /** Writing whole answers and Kubernetes {@code Status} objects. */
@@ -39,22 +38,6 @@ final class Responses {
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
     }
-  }
-
-  /**
-   * {@code parts} joined in one buffer from the channel's allocator, ready for the socket: one copy,
-   * no garbage (a composite of heap views would be merged into a fresh heap buffer on its way out).
-   */
-  static ByteBuf joined(ChannelHandlerContext ctx, ByteBuffer... parts) {
-    int length = 0;
-    for (ByteBuffer part : parts) {
-      length += part.remaining();
-    }
-    ByteBuf joined = ctx.alloc().ioBuffer(length);
-    for (ByteBuffer part : parts) {
-      joined.writeBytes(part.duplicate());
-    }
-    return joined;
   }
 
   static void text(ChannelHandlerContext ctx, boolean keepAlive, int code, String text, String contentType) {
