@@ -327,6 +327,16 @@ public final class NodeProxyBenchmark {
       long[] collectionsAfter = proxy.collections();
       out.put("young / full collections during the cached reads", (collectionsAfter[0] - collectionsBefore[0]) + " / "
           + (collectionsAfter[1] - collectionsBefore[1]));
+      // The same rounds with the GETs sent by a client without thread hand-offs: how much of the
+      // tail is the client's own (the LISTs between them keep the proxy's garbage the same).
+      Stats blocking = new Stats(n * rounds * 5);
+      measure(blocking, n * 5, () -> proxy.getBlocking(ONE_POD)); // warm-up, discarded
+      blocking = new Stats(n * rounds * 5);
+      for (int round = 0; round < rounds; round++) {
+        measure(new Stats(n), n, () -> check(proxy.get(NODE_PODS)));
+        measure(blocking, n * 5, () -> proxy.getBlocking(ONE_POD));
+      }
+      out.put("GET one pod, from cache, blocking client (HttpURLConnection): p50 / p99", p50p99(blocking));
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
       out.put("classes loaded (offline)", Long.toString(proxy.loadedClasses()));
       proxy.fullGc();

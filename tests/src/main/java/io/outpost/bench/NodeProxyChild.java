@@ -130,6 +130,26 @@ final class NodeProxyChild implements AutoCloseable {
     }
   }
 
+  /**
+   * The same GET over a blocking {@link java.net.HttpURLConnection} (the JDK's keep-alive pool): the
+   * calling thread writes and reads the socket itself, with none of the asynchronous client's thread
+   * hand-offs, so less of the client's own jitter lands in a latency tail. Returns the body; throws
+   * for any status but 200.
+   */
+  byte[] getBlocking(String path) throws IOException {
+    var connection = (java.net.HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    connection.setRequestProperty("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench");
+    connection.setRequestProperty("Accept", "application/json");
+    int code = connection.getResponseCode();
+    try (var in = code == 200 ? connection.getInputStream() : connection.getErrorStream()) {
+      byte[] body = in == null ? new byte[0] : in.readAllBytes();
+      if (code != 200) {
+        throw new IllegalStateException(code + ": " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return body;
+    }
+  }
+
   /** One series of {@code /outpost/metrics}; -1 when absent. */
   double metric(String series) throws IOException, InterruptedException {
     String page = new String(get("/outpost/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
