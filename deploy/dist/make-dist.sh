@@ -151,6 +151,7 @@ if grep -q -e 'kubernetes-server-mock' -e 'mockwebserver' -e '^outpost-tests' "$
 fi
 
 cp "$here/outpost.sh" "$stage/$top/bin/outpost"
+cp "$here/node-proxy.jvm-options" "$stage/$top/lib/node-proxy.jvm-options"
 cp "$deploy/systemd/outpost-agent.service" "$deploy/systemd/outpost-hub.service" \
   "$deploy/systemd/outpost-node-proxy.service" "$stage/$top/share/systemd/"
 cp "$deploy/edge/install.sh" "$stage/$top/share/install.sh"

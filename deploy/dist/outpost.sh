@@ -76,7 +76,8 @@ fi
 
 node_proxy_opts=""
 if [ "$cmd" = agent ] && [ "${2:-}" = node-proxy ]; then
-  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"-Xmx128m -Xms32m -Xmn12m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError"}
+  # Defaults in lib/node-proxy.jvm-options (the same file the source tree's launcher reads).
+  node_proxy_opts=${OUTPOST_NODE_PROXY_JAVA_OPTS-"$(grep -v '^#' "$home/lib/node-proxy.jvm-options")"}
   # Always: logback configured in code (not its XML configurator; -Dlogback.configurationFile=FILE in
   # OUTPOST_NODE_PROXY_JAVA_OPTS still wins) and Netty without its flight-recorder events.
   node_proxy_opts="$node_proxy_opts -Doutpost.logging=code -Dio.netty.jfr.enabled=false"

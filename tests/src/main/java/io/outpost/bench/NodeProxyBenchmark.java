@@ -9,6 +9,8 @@ import io.outpost.cache.objects.DurableObjectCache;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.sandbox.SandboxCluster;
 import io.outpost.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,13 +76,20 @@ public final class NodeProxyBenchmark {
       + " -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
 
   /**
-   * The launchers' default JVM options for the node proxy ({@code $OUTPOST_NODE_PROXY_JAVA_OPTS} in root
-   * {@code outpost} and {@code deploy/dist/outpost.sh}); BENCHMARKS.md §4 (fourth session) says what each
-   * saves.
+   * The launchers' default JVM options for the node proxy, read from the file both launchers read
+   * ({@code deploy/dist/node-proxy.jvm-options}; run the benchmark from the repository root);
+   * BENCHMARKS.md §4 (fourth session) says what each saves.
    */
-  static final String SLIM_FLAGS = "-Xmx128m -Xms32m -Xmn12m -XX:SurvivorRatio=4 -XX:MinHeapFreeRatio=10"
-      + " -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-      + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError";
+  static String slimFlags() {
+    Path options = Path.of("deploy", "dist", "node-proxy.jvm-options");
+    try {
+      return Files.readAllLines(options).stream().filter(line -> !line.startsWith("#") && !line.isBlank())
+          .collect(java.util.stream.Collectors.joining(" ")).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + options.toAbsolutePath()
+          + " (run the benchmark from the repository root)", e);
+    }
+  }
 
   /**
    * The system properties both launchers always add for the node proxy: logback configured in code
@@ -120,7 +129,7 @@ public final class NodeProxyBenchmark {
   }
 
   private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
-  private static final Profile SLIM = new Profile(List.of((SLIM_FLAGS + " " + LAUNCHER_PROPERTIES).split(" ")),
+  private static final Profile SLIM = new Profile(List.of((slimFlags() + " " + LAUNCHER_PROPERTIES).split(" ")),
       Map.of(), true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(

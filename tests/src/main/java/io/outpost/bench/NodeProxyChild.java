@@ -31,6 +31,9 @@ final class NodeProxyChild implements AutoCloseable {
   final long launchedNanos;
   private final Process process;
   private final Path log;
+  /** The user agent every request is sent with: the proxy caches per client, and the benchmark is the kubelet. */
+  private static final String KUBELET_AGENT = "kubelet/v1.32.0 (linux/amd64) kubernetes/bench";
+
   private final HttpClient http;
   private int port = -1;
 
@@ -120,7 +123,7 @@ final class NodeProxyChild implements AutoCloseable {
   HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
     try {
       return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .header("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench").header("Accept", "application/json")
+          .header("User-Agent", KUBELET_AGENT).header("Accept", "application/json")
           .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       if (port > 0 && !process.isAlive()) {
@@ -138,7 +141,7 @@ final class NodeProxyChild implements AutoCloseable {
    */
   byte[] getBlocking(String path) throws IOException {
     var connection = (java.net.HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
-    connection.setRequestProperty("User-Agent", "kubelet/v1.32.0 (linux/amd64) kubernetes/bench");
+    connection.setRequestProperty("User-Agent", KUBELET_AGENT);
     connection.setRequestProperty("Accept", "application/json");
     int code = connection.getResponseCode();
     try (var in = code == 200 ? connection.getInputStream() : connection.getErrorStream()) {

@@ -85,11 +85,6 @@ final class ListAnswer {
     return continueToken;
   }
 
-  /** Each item's JSON as the exact bytes the API server sent. */
-  List<byte[]> items() {
-    return items.stream().map(item -> Arrays.copyOfRange(body, item.start(), item.end())).toList();
-  }
-
   /**
    * Each item's JSON as sent, with {@code kind} and {@code apiVersion} put first where the item
    * lacks them (list items do), so that the cache can answer the object as it is stored.

@@ -17,17 +17,19 @@ class ListAnswerTest {
 
   @Test
   void givenAPodList_whenParsed_thenKindVersionContinueAndEachItemsExactBytes() throws IOException {
-    String first = "{\"metadata\":{\"name\":\"a\",\"namespace\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\","
-        + "\"ports\":[{\"containerPort\":80}]}]}}";
-    String second = "{\"metadata\":{\"name\":\"b\",\"namespace\":\"x\",\"labels\":{\"k\":\"v\"}}}";
+    // Items that carry their type meta already: typedItems must hand back exactly the bytes sent.
+    String first = "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\",\"namespace\":\"x\"},"
+        + "\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":80}]}]}}";
+    String second = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\",\"namespace\":\"x\","
+        + "\"labels\":{\"k\":\"v\"}}}";
     ListAnswer list = ListAnswer.parse(bytes("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
         + "{\"resourceVersion\":\"42\",\"continue\":\"next\"},\"items\":[" + first + ", " + second + "]}"));
 
     assertEquals("PodList", list.kind());
     assertEquals("42", list.resourceVersion());
     assertEquals("next", list.continueToken());
-    assertEquals(List.of(first, second), list.items().stream().map(b -> new String(b, StandardCharsets.UTF_8))
-        .toList());
+    assertEquals(List.of(first, second), list.typedItems("Pod", "v1").stream()
+        .map(b -> new String(b, StandardCharsets.UTF_8)).toList());
   }
 
   @Test
@@ -45,7 +47,7 @@ class ListAnswerTest {
   void givenItemsNullOrMissingMetadata_whenParsed_thenNoItemsAndEmptyVersion() throws IOException {
     ListAnswer list = ListAnswer.parse(bytes("{\"items\":null,\"kind\":\"ConfigMapList\"}"));
 
-    assertEquals(0, list.items().size());
+    assertEquals(0, list.typedItems("ConfigMap", "v1").size());
     assertEquals("", list.resourceVersion());
     assertEquals("", list.continueToken());
   }
