@@ -104,7 +104,7 @@ fi
 mkdir -p "$work/untar"
 tar -xzf "$dist" -C "$work/untar"
 home=$(find "$work/untar" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-for f in bin/outpost lib/hub.classpath lib/agent.classpath share/systemd/outpost-agent.service share/systemd/outpost-hub.service share/install.sh VERSION; do
+for f in bin/outpost lib/hub.classpath lib/agent.classpath lib/node-proxy.classpath share/systemd/outpost-agent.service share/systemd/outpost-hub.service share/install.sh VERSION; do
   [ -e "$home/$f" ] || fail "the tarball has no $f"
 done
 if tar -tzf "$dist" | grep -q -e 'outpost-tests' -e 'kubernetes-server-mock' -e 'mockwebserver'; then

@@ -8,6 +8,7 @@
 #   lib/*.jar                   runtime jars of the hub and the edge agent, deduplicated
 #   lib/hub.classpath           jar names of the hub's runtime classpath, one a line
 #   lib/agent.classpath         jar names of the agent's runtime classpath, one a line
+#   lib/node-proxy.classpath    the part of it `agent node-proxy` loads classes from
 #   share/systemd/*.service     the hardened systemd units (deploy/systemd/)
 #   share/install.sh            the edge one-command installer (deploy/edge/install.sh)
 #   VERSION
@@ -86,8 +87,8 @@ for f in "$src"/edge-agent/target/outpost-edge-agent-*.jar; do
 done
 [ -n "$hub_jar" ] || die "no hub jar in $src/hub/target; build first (run without --no-build)"
 [ -n "$agent_jar" ] || die "no edge-agent jar in $src/edge-agent/target; build first (run without --no-build)"
-for m in hub edge-agent; do
-  [ -s "$src/$m/target/classpath.txt" ] || die "$src/$m/target/classpath.txt is missing; build first (run without --no-build)"
+for cp_txt in hub/target/classpath.txt edge-agent/target/classpath.txt edge-agent/target/node-proxy-classpath.txt; do
+  [ -s "$src/$cp_txt" ] || die "$src/$cp_txt is missing; build first (run without --no-build)"
 done
 version=$(basename "$hub_jar" .jar)
 version=${version#outpost-hub-}
@@ -144,6 +145,7 @@ write_classpath() {
 
 write_classpath "$hub_jar" "$src/hub/target/classpath.txt" "$stage/$top/lib/hub.classpath"
 write_classpath "$agent_jar" "$src/edge-agent/target/classpath.txt" "$stage/$top/lib/agent.classpath"
+write_classpath "$agent_jar" "$src/edge-agent/target/node-proxy-classpath.txt" "$stage/$top/lib/node-proxy.classpath"
 
 # The sandbox (fabric8 mock server) must never ship.
 if grep -q -e 'kubernetes-server-mock' -e 'mockwebserver' -e '^outpost-tests' "$stage/$top/lib/hub.classpath" "$stage/$top/lib/agent.classpath"; then

@@ -40,14 +40,17 @@ USAGE
 cmd=${1:-}
 case "$cmd" in
   hub|kubeconfig|token|clusters|sources|bundles|rollout) app=hub; main=io.outpost.hub.cli.HubMain ;;
-  agent) app=agent; main=io.outpost.agent.cli.AgentMain ;;
+  agent) app=agent; main=io.outpost.agent.cli.AgentMain
+    # The node proxy runs on every edge node with only the jars it loads classes from: each jar on the
+    # classpath costs resident memory once a resource lookup opens it (BENCHMARKS.md §4).
+    [ "${2:-}" = node-proxy ] && app=node-proxy ;;
   version|--version|-V) cat "$home/VERSION"; exit 0 ;;
   ""|-h|--help|help) usage; exit 0 ;;
   *) echo "outpost: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;
 esac
 
-# Each program gets exactly its own runtime classpath (lib/hub.classpath, lib/agent.classpath: one jar
-# name a line, all in lib/): the hub and the agent are separate Micronaut applications, and putting
+# Each program gets exactly its own runtime classpath (lib/hub.classpath, lib/agent.classpath,
+# lib/node-proxy.classpath: one jar name a line, all in lib/): the hub and the agent are separate Micronaut applications, and putting
 # both on one `lib/*` classpath would let each scan the other's beans.
 list="$home/lib/$app.classpath"
 if [ ! -r "$list" ]; then

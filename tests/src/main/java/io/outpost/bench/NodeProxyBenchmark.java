@@ -45,13 +45,18 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
- *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false] [classpath=tests]
+ *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false] [classpath=tests] \
+ *     [breakdown=false] [keep=false]
  * </pre>
  *
  * <p>Profiles: see {@link #PROFILES}; {@code slim} is the launchers' default. {@code nmt=true} adds
  * native memory tracking and reports its committed categories (a separate run: NMT costs a few MiB).
- * {@code classpath=agent} runs the proxy with the edge-agent's own class path, as the launchers do,
- * instead of this harness's (every module's JARs; what earlier rounds measured).
+ * {@code classpath=proxy} runs the proxy with the class path the launchers give it (the edge-agent
+ * JAR and the JARs the proxy loads classes from), {@code classpath=agent} with the edge-agent's whole
+ * class path (the launchers' until the fifth session), the default with this harness's (every
+ * module's JARs; what earlier rounds measured). {@code breakdown=true}
+ * adds the offline proxy's largest resident mappings and largest classes on the heap; {@code keep=true}
+ * keeps the work directory (logs, cache files, class-data archives).
  */
 public final class NodeProxyBenchmark {
 
@@ -182,7 +187,8 @@ public final class NodeProxyBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt", "classpath");
+    Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt", "classpath",
+        "breakdown", "keep");
     int pods = Bench.intArg(args, "pods", 1000);
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
@@ -190,11 +196,18 @@ public final class NodeProxyBenchmark {
     List<String> profiles = List.of(args.getOrDefault("profiles", "default,tuned").split(","));
     // Native memory tracking costs a few MiB of its own: a separate run for the breakdown.
     boolean nmt = Boolean.parseBoolean(args.getOrDefault("nmt", "false"));
-    // "tests" (every module's JARs) is what earlier rounds measured; "agent" is what the launchers run.
+    // Where the offline resident set goes: the largest mappings and the largest classes on the heap.
+    boolean breakdown = Boolean.parseBoolean(args.getOrDefault("breakdown", "false"));
+    // Keeps the proxies' logs, cache files and class-data archives for a look afterwards.
+    boolean keep = Boolean.parseBoolean(args.getOrDefault("keep", "false"));
+    // "tests" (every module's JARs) is what earlier rounds measured; "agent" is the edge-agent's whole
+    // class path, what the launchers ran until the fifth session; "proxy" is what they run now.
     String classPath = switch (args.getOrDefault("classpath", "tests")) {
       case "tests" -> NodeProxyChild.testsJars();
       case "agent" -> NodeProxyChild.agentJars();
-      default -> throw new IllegalArgumentException("classpath=" + args.get("classpath") + ": expected tests or agent");
+      case "proxy" -> NodeProxyChild.proxyJars();
+      default -> throw new IllegalArgumentException("classpath=" + args.get("classpath")
+          + ": expected tests, agent or proxy");
     };
     System.out.println("machine: " + Bench.machine() + "; load average before: " + Bench.loadAverage());
     Path work = Bench.tempDir("node-proxy-bench-");
@@ -219,10 +232,14 @@ public final class NodeProxyBenchmark {
               work, http));
         }
         rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline,
-            work.resolve(profile), http, n, rounds, nmt));
+            work.resolve(profile), http, n, rounds, nmt, breakdown));
       }
     } finally {
-      Bench.deleteRecursively(work);
+      if (keep) {
+        System.out.println("kept: " + work);
+      } else {
+        Bench.deleteRecursively(work);
+      }
     }
     rows.addAll(durableWrites());
     List<List<String>> table = rows.stream().map(r -> List.of(r.profile(), r.what(), r.value())).toList();
@@ -278,7 +295,8 @@ public final class NodeProxyBenchmark {
 
   private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env, String classPath,
                                       SandboxCluster sandbox, Path online, Path offline, Path dir, HttpClient http,
-                                      int n, int rounds, boolean nmt) throws Exception {
+                                      int n, int rounds, boolean nmt, boolean breakdown)
+      throws Exception {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
@@ -353,6 +371,10 @@ public final class NodeProxyBenchmark {
       out.put("resident (offline)", proxy.residentSplit());
       if (nmt) {
         out.put("NMT committed (offline)", nativeMemory(proxy));
+      }
+      if (breakdown) {
+        out.put("largest resident mappings, MiB (offline)", proxy.residentMappings(12));
+        out.put("largest classes on the heap, KiB (offline)", proxy.heapHistogram(15));
       }
     }
     List<Row> rows = new ArrayList<>();

@@ -81,12 +81,24 @@ final class NodeProxyChild implements AutoCloseable {
    * keeps each opened JAR's central directory on the heap.
    */
   static String agentJars() throws IOException {
+    return edgeAgentJars("classpath.txt");
+  }
+
+  /**
+   * What the launchers run {@code agent node-proxy} with since the fifth session: the edge-agent JAR
+   * and only the 27 JARs the proxy loads classes from ({@code edge-agent/target/node-proxy-classpath.txt}).
+   */
+  static String proxyJars() throws IOException {
+    return edgeAgentJars("node-proxy-classpath.txt");
+  }
+
+  private static String edgeAgentJars(String classPathFile) throws IOException {
     Path target = Path.of("edge-agent", "target");
     try (var jars = Files.list(target)) {
       Path jar = jars.filter(p -> p.getFileName().toString().matches("outpost-edge-agent-.*\\.jar")).findFirst()
           .orElseThrow(() -> new IllegalStateException("no edge-agent JAR in " + target.toAbsolutePath()
               + ": run the benchmark from the repository root after ./mvnw package"));
-      return jar + java.io.File.pathSeparator + Files.readString(target.resolve("classpath.txt")).strip();
+      return jar + java.io.File.pathSeparator + Files.readString(target.resolve(classPathFile)).strip();
     }
   }
 
@@ -204,6 +216,40 @@ final class NodeProxyChild implements AutoCloseable {
     }
     return Bench.fmt("%.1f MiB anonymous + %.1f MiB file-backed", anon / 1024.0,
         (rss - anon) / 1024.0);
+  }
+
+  /**
+   * The largest resident mappings from {@code /proc/PID/smaps}, in MiB, largest first: file-backed
+   * ones by file name, anonymous ones by size class (the heap, the class-data archive's writable part
+   * and malloc arenas look alike there, so their address ranges are kept).
+   */
+  String residentMappings(int top) throws IOException {
+    Map<String, Long> byMapping = new LinkedHashMap<>();
+    String current = null;
+    for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps"))) {
+      if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+        String[] fields = line.split("\\s+", 6);
+        current = fields.length == 6 && !fields[5].isBlank() ? Path.of(fields[5].strip()).getFileName().toString()
+            : "anon " + fields[0];
+      } else if (line.startsWith("Rss:") && current != null) {
+        byMapping.merge(current, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+      }
+    }
+    return byMapping.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+        .map(e -> Bench.fmt("%s %.1f", e.getKey(), e.getValue() / 1024.0)).reduce((a, b) -> a + ", " + b)
+        .orElse("(none)");
+  }
+
+  /** The {@code top} classes by live heap bytes ({@code jcmd GC.class_histogram}), in KiB. */
+  String heapHistogram(int top) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process histogram = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    List<String> lines = new String(histogram.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> l.matches("^\\s*\\d+:\\s+\\d+\\s+\\d+\\s+.*")).limit(top).toList();
+    histogram.waitFor(30, TimeUnit.SECONDS);
+    return lines.stream().map(l -> l.strip().split("\\s+")).map(f -> f[3] + " " + Long.parseLong(f[2]) / 1024)
+        .reduce((a, b) -> a + ", " + b).orElse("(none)");
   }
 
   /** Young and full collections so far ({@code jstat -gc}: YGC and FGC), e.g. {@code [12, 1]}. */

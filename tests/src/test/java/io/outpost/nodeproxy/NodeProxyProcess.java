@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * {@code outpost agent node-proxy} in a JVM of its own, on this JVM's class path, so that a test
- * can kill it with SIGKILL. Its stdout and stderr go to files next to the data directory; the
+ * {@code outpost agent node-proxy} in a JVM of its own, on the class path the launchers give it
+ * (only the JARs of {@code edge-agent/target/node-proxy-classpath.txt}, so a JAR missing from that
+ * list fails these tests), so that a test can kill it with SIGKILL. Its stdout and stderr go to files next to the data directory; the
  * listening port is read from the {@code node-proxy: http://HOST:PORT -> UPSTREAM} line.
  */
 final class NodeProxyProcess implements AutoCloseable {
@@ -54,7 +55,7 @@ final class NodeProxyProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m", "-XX:TieredStopAtLevel=1"));
     command.addAll(jvmFlags);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+    command.addAll(List.of("-cp", classPath(),
         "io.outpost.agent.cli.AgentMain", "agent", "node-proxy", "--kubeconfig", kubeconfig.toString(),
         "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString()));
     command.addAll(List.of(extraArgs));
@@ -66,6 +67,32 @@ final class NodeProxyProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
     }
+  }
+
+  /**
+   * This JVM's class path narrowed to what the launchers run the proxy with: the JARs named in the
+   * edge-agent's {@code node-proxy-classpath.txt} (written at {@code package}) and the edge-agent
+   * itself, as JARs or, in a reactor build that stops before packaging, as class directories.
+   */
+  static String classPath() {
+    Path list = Path.of("..", "edge-agent", "target", "node-proxy-classpath.txt");
+    java.util.Set<String> jars;
+    try {
+      jars = java.util.Arrays.stream(Files.readString(list).strip().split(java.io.File.pathSeparator))
+          .map(entry -> Path.of(entry).getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+    } catch (IOException e) {
+      throw new UncheckedIOException(list.toAbsolutePath().normalize() + " is missing: run ./mvnw package -pl "
+          + "edge-agent -am first (the node proxy's class path is written at package)", e);
+    }
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .filter(entry -> {
+          Path path = Path.of(entry);
+          String name = path.getFileName().toString();
+          return jars.contains(name) || name.matches("outpost-edge-agent-[^-].*\\.jar")
+              || java.util.stream.Stream.of("edge-agent", "tunnel", "offline-cache")
+                  .anyMatch(module -> path.endsWith(Path.of(module, "target", "classes")));
+        })
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   /** Starts the CLI and waits until it prints where it listens. */
