@@ -163,16 +163,21 @@ public final class NodeProxyBenchmark {
       Map.entry("slim-lesscode", SLIM.plus("-XX:CompileThresholdScaling=4")),
       // The young generation against the resident set and the collections per cached read: lean's
       // 24 MiB, the 16 MiB first chosen while cached reads still parsed and copied JSON (smaller
-      // survivor spaces then promoted answers in flight and caused full collections), and smaller.
+      // survivor spaces then promoted answers in flight and caused full collections), the 12 MiB of
+      // the fourth session, and variants of today's 8 MiB.
       Map.entry("slim-young24", SLIM.with("-Xmn", "24m")),
       Map.entry("slim-young16s3", SLIM.with("-Xmn", "16m").with("-XX:SurvivorRatio=", "3")),
       Map.entry("slim-young16s4", SLIM.with("-Xmn", "16m")),
-      Map.entry("slim-young12s2", SLIM.with("-XX:SurvivorRatio=", "2")),
-      Map.entry("slim-young12f40", SLIM.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
-      Map.entry("slim-young8", SLIM.with("-Xmn", "8m")),
-      Map.entry("slim-young8s2", SLIM.with("-Xmn", "8m").with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young12", SLIM.with("-Xmn", "12m")),
+      Map.entry("slim-young12s2", SLIM.with("-Xmn", "12m").with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young8f40", SLIM.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
+      Map.entry("slim-young8s2", SLIM.with("-XX:SurvivorRatio=", "2")),
       Map.entry("slim-xms16", SLIM.with("-Xms", "16m")),
-      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")));
+      Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")),
+      // Netty's unpooled buffers instead of its pool, which keeps its chunks.
+      Map.entry("slim-unpooled", SLIM.plus("-Dio.netty.allocator.type=unpooled")),
+      // glibc's malloc with at most two arenas instead of up to eight per core.
+      Map.entry("slim-arenas2", new Profile(SLIM.flags(), Map.of("MALLOC_ARENA_MAX", "2"), true)));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What keeps the node proxy's resident set small stays in place (BENCHMARKS.md §4, fourth session):
- * started with the launchers' logging and Netty properties, the proxy forwards and caches a
- * kubelet's LIST without loading logback's XML configurator, fabric8's registry of every Kubernetes
- * kind, or the JDK flight recorder's event metadata, and still writes the agent's log lines to stderr.
+ * started with the launchers' default JVM options and their logging and Netty properties, the proxy
+ * forwards and caches a kubelet's LIST without loading logback's XML configurator, fabric8's
+ * registry of every Kubernetes kind, or the JDK flight recorder's event metadata, and still writes
+ * the agent's log lines to stderr.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NodeProxyFootprintTest extends NodeProxyProcessFixture {
@@ -35,7 +36,11 @@ class NodeProxyFootprintTest extends NodeProxyProcessFixture {
   void givenTheLaunchersProperties_whenAKubeletListsThroughTheProxy_thenNoXmlConfiguratorNoKindRegistryIsLoaded()
       throws Exception {
     Path classes = dir.resolve("classes.txt");
-    List<String> flags = new java.util.ArrayList<>(LAUNCHER_PROPERTIES);
+    // The launchers' default JVM options too (one copy, shipped as lib/node-proxy.jvm-options).
+    List<String> flags = new java.util.ArrayList<>(Files.readAllLines(Path.of("..", "deploy", "dist",
+        "node-proxy.jvm-options")).stream().filter(line -> !line.startsWith("#"))
+        .flatMap(line -> java.util.Arrays.stream(line.strip().split("\\s+"))).filter(flag -> !flag.isEmpty()).toList());
+    flags.addAll(LAUNCHER_PROPERTIES);
     flags.add("-Xlog:class+load=info:file=" + classes);
     proxy = NodeProxyProcess.start(flags, kubeconfig, dir.resolve("data"), dir.resolve("logs"));
 

@@ -69,6 +69,14 @@ public final class NodeProxy implements AutoCloseable {
   private final Forwarder forwarder;
   private final OfflineResponder offline;
   private final DiscoveryCache discovery = new DiscoveryCache();
+  /**
+   * Netty's default is two event loops per core, each a thread with its own buffer caches: on a
+   * 16-core edge box that is 32 threads and ~8 MiB more resident (BENCHMARKS.md §4, fifth session)
+   * for the few connections of one node's components. Two keep a slow cache read on one from
+   * stalling every client.
+   */
+  private static final int EVENT_LOOPS = Math.min(2, Runtime.getRuntime().availableProcessors());
+
   private final EventLoopGroup group;
   private final Channel server;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -84,7 +92,7 @@ public final class NodeProxy implements AutoCloseable {
     this.forwarder = new Forwarder(apiserver, http, new Recorder(cache, writer, kinds, settings.allowlist()), health,
         settings.maxRecordedBodyBytes(), metrics.tooLargeToCache, discovery);
     this.offline = new OfflineResponder(cache, kinds, health, settings);
-    this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, NioIoHandler.newFactory());
     try {
       this.server = new ServerBootstrap()
           .group(group)

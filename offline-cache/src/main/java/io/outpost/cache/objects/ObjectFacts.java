@@ -1,5 +1,6 @@
 package io.outpost.cache.objects;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,12 +17,23 @@ record ObjectFacts(String namespace, String name, String resourceVersion, Map<St
                    String nodeName, String phase) {
 
     ObjectFacts {
-        Objects.requireNonNull(namespace, "namespace");
+        // Namespaces, node names, phases and label pairs repeat across thousands of objects: the
+        // index keeps one copy of each (interned strings are collected once nothing refers to them).
+        namespace = Objects.requireNonNull(namespace, "namespace").intern();
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(resourceVersion, "resourceVersion");
-        labels = Map.copyOf(labels);
-        Objects.requireNonNull(nodeName, "nodeName");
-        Objects.requireNonNull(phase, "phase");
+        labels = canonical(labels);
+        nodeName = Objects.requireNonNull(nodeName, "nodeName").intern();
+        phase = Objects.requireNonNull(phase, "phase").intern();
+    }
+
+    private static Map<String, String> canonical(Map<String, String> labels) {
+        if (labels.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> interned = new HashMap<>(labels.size() * 2);
+        labels.forEach((key, value) -> interned.put(key.intern(), value.intern()));
+        return Map.copyOf(interned);
     }
 
     /**
