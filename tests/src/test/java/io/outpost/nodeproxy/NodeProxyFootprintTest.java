@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Timeout;
  * What keeps the node proxy's resident set small stays in place (BENCHMARKS.md §4, fourth session):
  * started with the launchers' default JVM options and their logging and Netty properties, the proxy
  * forwards and caches a kubelet's LIST without loading logback's XML configurator, fabric8's
- * registry of every Kubernetes kind, or the JDK flight recorder's event metadata, and still writes
- * the agent's log lines to stderr.
+ * registry of every Kubernetes kind, the JDK flight recorder's event metadata or Jackson's data
+ * binding, and still writes the agent's log lines to stderr.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NodeProxyFootprintTest extends NodeProxyProcessFixture {
@@ -30,10 +30,12 @@ class NodeProxyFootprintTest extends NodeProxyProcessFixture {
       "ch.qos.logback.classic.PatternLayout",
       "io.fabric8.kubernetes.internal.KubernetesDeserializer$Mapping", "io.fabric8.kubernetes.api.model.Pod",
       // Netty asks whether JFR is available either way; with the property it sets up no events.
-      "jdk.jfr.internal.MetadataLoader");
+      "jdk.jfr.internal.MetadataLoader",
+      // The proxy reads JSON and its kubeconfig without Jackson's data binding (~400 classes).
+      "com.fasterxml.jackson.databind.ObjectMapper");
 
   @Test
-  void givenTheLaunchersProperties_whenAKubeletListsThroughTheProxy_thenNoXmlConfiguratorNoKindRegistryIsLoaded()
+  void givenTheLaunchersOptions_whenAKubeletListsThroughTheProxy_thenNoXmlConfiguratorKindRegistryOrDatabindIsLoaded()
       throws Exception {
     Path classes = dir.resolve("classes.txt");
     // The launchers' default JVM options too (one copy, shipped as lib/node-proxy.jvm-options).
@@ -54,7 +56,8 @@ class NodeProxyFootprintTest extends NodeProxyProcessFixture {
         "io.fabric8.kubernetes.api.model.Config", "io.outpost.agent.nodeproxy.NodeProxy");
     List<String> unwanted = loaded.stream().filter(name -> UNWANTED.contains(name)
         || name.startsWith("javax.xml.parsers.")).toList();
-    assertThat(unwanted).as("XML configurator, SAX, pattern layout, fabric8's kind registry, JFR event metadata")
+    assertThat(unwanted).as("XML configurator, SAX, pattern layout, fabric8's kind registry, JFR event metadata,"
+        + " Jackson databind")
         .isEmpty();
     assertThat(proxy.stderr()).as(proxy::output)
         .containsPattern("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  "

@@ -2,7 +2,6 @@ package io.outpost.agent.nodeproxy;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,12 +37,14 @@ final class ListAnswer {
     this.items = items;
   }
 
+  private static final java.util.Set<String> LIST_METADATA = java.util.Set.of("resourceVersion", "continue");
+
   static ListAnswer parse(byte[] body) throws IOException {
     String kind = null;
     String resourceVersion = "";
     String continueToken = "";
     List<Item> items = new ArrayList<>();
-    try (JsonParser parser = Responses.JSON.getFactory().createParser(body)) {
+    try (JsonParser parser = Responses.JSON.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("a LIST answer is not a JSON object");
       }
@@ -53,9 +54,13 @@ final class ListAnswer {
         switch (field) {
           case "kind" -> kind = parser.getValueAsString();
           case "metadata" -> {
-            JsonNode metadata = parser.readValueAsTree();
-            resourceVersion = metadata.path("resourceVersion").asText("");
-            continueToken = metadata.path("continue").asText("");
+            if (value == JsonToken.START_OBJECT) {
+              java.util.Map<String, String> metadata = JsonFields.strings(parser, LIST_METADATA);
+              resourceVersion = metadata.getOrDefault("resourceVersion", "");
+              continueToken = metadata.getOrDefault("continue", "");
+            } else {
+              parser.skipChildren();
+            }
           }
           case "items" -> {
             if (value == JsonToken.START_ARRAY) {

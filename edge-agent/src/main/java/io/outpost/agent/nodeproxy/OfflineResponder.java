@@ -1,6 +1,5 @@
 package io.outpost.agent.nodeproxy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -41,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 final class OfflineResponder {
 
   private static final byte[] LIST_END = {']', '}'};
+  private static final byte[] NEWLINE = {'\n'};
 
   private final ObjectCache cache;
   private final Kinds kinds;
@@ -126,12 +126,19 @@ final class OfflineResponder {
     Responses.json(ctx, keepAlive, 200, answer, Map.of());
   }
 
-  private static byte[] listHead(String kind, String apiVersion, String resourceVersion) throws IOException {
-    ObjectNode metadata = Responses.JSON.createObjectNode().put("resourceVersion", resourceVersion);
-    String head = Responses.JSON.writeValueAsString(Responses.JSON.createObjectNode()
-        .put("kind", kind).put("apiVersion", apiVersion).set("metadata", metadata));
+  private static byte[] listHead(String kind, String apiVersion, String resourceVersion) {
+    byte[] head = Responses.write(list -> {
+      list.writeStartObject();
+      list.writeStringField("kind", kind);
+      list.writeStringField("apiVersion", apiVersion);
+      list.writeObjectFieldStart("metadata");
+      list.writeStringField("resourceVersion", resourceVersion);
+      list.writeEndObject();
+      list.writeEndObject();
+    });
     // {"kind":…,"metadata":{…}} → {"kind":…,"metadata":{…},"items":[
-    return (head.substring(0, head.length() - 1) + ",\"items\":[").getBytes(StandardCharsets.UTF_8);
+    return (new String(head, 0, head.length - 1, StandardCharsets.UTF_8) + ",\"items\":[")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private void holdWatch(ChannelHandlerContext ctx, String client, ApiRequest request) {
@@ -146,13 +153,20 @@ final class OfflineResponder {
         rv = cachedListVersion(client, request);
       }
       if (rv != null) {
-        ObjectNode bookmark = Responses.JSON.createObjectNode();
-        bookmark.put("type", "BOOKMARK");
-        ObjectNode object = bookmark.putObject("object");
-        object.put("kind", kinds.kindOf(request));
-        object.put("apiVersion", request.apiVersion());
-        object.putObject("metadata").put("resourceVersion", rv);
-        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(bookmark.toString() + "\n", StandardCharsets.UTF_8)));
+        String version = rv;
+        byte[] bookmark = Responses.write(event -> {
+          event.writeStartObject();
+          event.writeStringField("type", "BOOKMARK");
+          event.writeObjectFieldStart("object");
+          event.writeStringField("kind", kinds.kindOf(request));
+          event.writeStringField("apiVersion", request.apiVersion());
+          event.writeObjectFieldStart("metadata");
+          event.writeStringField("resourceVersion", version);
+          event.writeEndObject();
+          event.writeEndObject();
+          event.writeEndObject();
+        });
+        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bookmark, NEWLINE)));
       }
     }
     ctx.flush();
@@ -173,16 +187,14 @@ final class OfflineResponder {
   }
 
   private static byte[] expiredEvent() {
-    ObjectNode event = Responses.JSON.createObjectNode();
-    event.put("type", "ERROR");
-    try {
-      event.set("object", Responses.JSON.readTree(Responses.statusJson(410, "Expired",
-          "the API server is reachable again after an outage; this watch was served by the node proxy from its"
-              + " cache, relist to catch up")));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return (event + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] status = Responses.statusJson(410, "Expired", "the API server is reachable again after an outage; this"
+        + " watch was served by the node proxy from its cache, relist to catch up");
+    byte[] head = "{\"type\":\"ERROR\",\"object\":".getBytes(StandardCharsets.UTF_8);
+    byte[] event = java.util.Arrays.copyOf(head, head.length + status.length + 2);
+    System.arraycopy(status, 0, event, head.length, status.length);
+    event[event.length - 2] = '}';
+    event[event.length - 1] = '\n';
+    return event;
   }
 
   private String cachedListVersion(String client, ApiRequest request) {

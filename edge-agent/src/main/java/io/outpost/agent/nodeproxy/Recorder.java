@@ -1,6 +1,7 @@
 package io.outpost.agent.nodeproxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.outpost.cache.objects.ListScope;
 import io.outpost.cache.objects.ObjectCache;
 import io.outpost.cache.objects.Selector;
@@ -41,7 +42,7 @@ final class Recorder {
       String what = request.method() + " " + request.resource() + " for " + client;
       if (request.verb() == ApiRequest.Verb.GET) {
         if (code == 200) {
-          kinds.learn(request.resource(), Responses.JSON.readTree(body).path("kind").asText(null));
+          kinds.learn(request.resource(), JsonFields.topLevel(body, "kind"));
           writer.submit(what, body.length, () -> cache.recordObject(client, request.resource(),
               request.namespace(), request.name(), body));
         } else if (code == 404) {
@@ -123,26 +124,18 @@ final class Recorder {
         return;
       }
       try {
-        JsonNode event = Responses.JSON.readTree(json);
-        JsonNode object = event.path("object");
-        String type = event.path("type").asText("");
+        WatchEvent event = WatchEvent.parse(json);
         String resource = request.resource();
-        JsonNode metadata = object.path("metadata");
-        String rv = metadata.path("resourceVersion").asText(null);
-        String what = type + " event of " + resource + " " + metadata.path("name").asText() + " for " + client;
-        switch (type) {
+        String what = event.type() + " event of " + resource + " " + event.name() + " for " + client;
+        switch (event.type()) {
           case "ADDED", "MODIFIED" -> {
-            kinds.learn(resource, object.path("kind").asText(null));
-            byte[] objectJson = Responses.JSON.writeValueAsBytes(object);
-            writer.submitEvent(client, resource, rv, objectJson.length, what,
+            kinds.learn(resource, event.kind());
+            byte[] objectJson = event.object();
+            writer.submitEvent(client, resource, event.resourceVersion(), objectJson.length, what,
                 () -> cache.recordObject(client, resource, objectJson));
           }
-          case "DELETED" -> {
-            String namespace = metadata.path("namespace").asText("");
-            String name = metadata.path("name").asText();
-            writer.submitEvent(client, resource, rv, 0, what, () -> cache.deleteObject(client, resource, namespace,
-                name));
-          }
+          case "DELETED" -> writer.submitEvent(client, resource, event.resourceVersion(), 0, what,
+              () -> cache.deleteObject(client, resource, event.namespace(), event.name()));
           default -> {
             // BOOKMARK and ERROR carry no object to keep.
           }
@@ -150,6 +143,52 @@ final class Recorder {
       } catch (Exception e) {
         log.warn("could not cache a watch event of {} for {}: {}", request.resource(), client, e.toString());
       }
+    }
+  }
+
+  /**
+   * One line of a watch stream: its type and, of its object, the kind, namespace, name and resource
+   * version, and the object's own bytes as they came (no re-serialisation).
+   */
+  record WatchEvent(String type, String kind, String namespace, String name, String resourceVersion, byte[] object) {
+
+    private static final java.util.Set<String> METADATA = java.util.Set.of("namespace", "name", "resourceVersion");
+
+    static WatchEvent parse(byte[] json) throws java.io.IOException {
+      String type = "";
+      String kind = null;
+      java.util.Map<String, String> metadata = java.util.Map.of();
+      byte[] object = new byte[0];
+      try (JsonParser parser = Responses.JSON.createParser(json)) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          throw new java.io.IOException("a watch event is not a JSON object");
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          JsonToken value = parser.nextToken();
+          if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+            type = parser.getText();
+          } else if (field.equals("object") && value == JsonToken.START_OBJECT) {
+            int start = (int) parser.currentTokenLocation().getByteOffset();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+              String objectField = parser.currentName();
+              JsonToken objectValue = parser.nextToken();
+              if (objectField.equals("kind") && objectValue == JsonToken.VALUE_STRING) {
+                kind = parser.getText();
+              } else if (objectField.equals("metadata") && objectValue == JsonToken.START_OBJECT) {
+                metadata = JsonFields.strings(parser, METADATA);
+              } else {
+                parser.skipChildren();
+              }
+            }
+            object = java.util.Arrays.copyOfRange(json, start, (int) parser.currentLocation().getByteOffset());
+          } else {
+            parser.skipChildren();
+          }
+        }
+      }
+      return new WatchEvent(type, kind, metadata.getOrDefault("namespace", ""), metadata.getOrDefault("name", ""),
+          metadata.get("resourceVersion"), object);
     }
   }
 }

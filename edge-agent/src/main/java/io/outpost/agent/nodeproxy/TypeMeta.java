@@ -3,8 +3,6 @@ package io.outpost.agent.nodeproxy;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -128,18 +126,43 @@ final class TypeMeta {
     return true;
   }
 
+  /**
+   * {@code json} with a {@code kind} and {@code apiVersion} that are missing or null set, rewritten
+   * by a streaming copy: a null one is replaced where it stands, a missing one added at the end.
+   */
   private static byte[] retyped(byte[] json, String kind, String apiVersion) throws IOException {
-    JsonNode node = Responses.JSON.readTree(json);
-    if (!(node instanceof ObjectNode object)) {
-      throw new IOException("a cached object is not a JSON object");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length + 64);
+    try (JsonParser parser = Responses.JSON.createParser(json);
+         com.fasterxml.jackson.core.JsonGenerator copy = Responses.JSON.createGenerator(out)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("a cached object is not a JSON object");
+      }
+      copy.writeStartObject();
+      boolean kindSet = false;
+      boolean apiVersionSet = false;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        boolean nullValue = parser.nextToken() == JsonToken.VALUE_NULL;
+        if (field.equals("kind") && nullValue) {
+          copy.writeStringField("kind", kind);
+        } else if (field.equals("apiVersion") && nullValue) {
+          copy.writeStringField("apiVersion", apiVersion);
+        } else {
+          copy.writeFieldName(field);
+          copy.copyCurrentStructure(parser);
+        }
+        kindSet |= field.equals("kind");
+        apiVersionSet |= field.equals("apiVersion");
+      }
+      if (!kindSet) {
+        copy.writeStringField("kind", kind);
+      }
+      if (!apiVersionSet) {
+        copy.writeStringField("apiVersion", apiVersion);
+      }
+      copy.writeEndObject();
     }
-    if (!object.hasNonNull("kind")) {
-      object.put("kind", kind);
-    }
-    if (!object.hasNonNull("apiVersion")) {
-      object.put("apiVersion", apiVersion);
-    }
-    return Responses.JSON.writeValueAsBytes(object);
+    return out.toByteArray();
   }
 
   private static byte[] bytes(String s) {
@@ -150,7 +173,7 @@ final class TypeMeta {
   record Fields(int objectStart, boolean hasKind, boolean hasApiVersion, boolean nullTypeMeta, boolean empty) {
 
     static Fields of(byte[] json) throws IOException {
-      try (JsonParser parser = Responses.JSON.getFactory().createParser(json)) {
+      try (JsonParser parser = Responses.JSON.createParser(json)) {
         if (parser.nextToken() != JsonToken.START_OBJECT) {
           throw new IOException("a cached object is not a JSON object");
         }

@@ -68,7 +68,8 @@ class LeanKubeconfigTest {
     assertEquals(fabric8.getClientCertFile(), lean.getClientCertFile());
     assertEquals(fabric8.getClientKeyFile(), lean.getClientKeyFile());
     assertEquals(fabric8.getNamespace(), lean.getNamespace());
-    assertEquals(fabric8.getContexts().size(), lean.getContexts().size());
+    assertEquals(fabric8.getContexts(), lean.getContexts());
+    assertEquals(fabric8.getCurrentContext(), lean.getCurrentContext());
   }
 
   @Test
@@ -151,5 +152,48 @@ class LeanKubeconfigTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(file));
     assertEquals("--kubeconfig " + file + ": no usable current context (expected current-context to name a context"
         + " whose cluster has a server)", e.getMessage());
+  }
+
+  @Test
+  void givenScalarsThatLookLikeNumbersOrBooleans_whenLoaded_thenTheyAreReadAsFabric8ReadsThem()
+      throws IOException {
+    Path file = Files.writeString(dir.resolve("text.kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: c
+          cluster: {server: "https://10.0.0.1:6443", insecure-skip-tls-verify: true}
+        users:
+        - name: u
+          user:
+            token: 0x1F
+            as: admin
+            as-groups: [system:masters, 2024]
+        contexts:
+        - name: c
+          context: {cluster: c, user: u, namespace: 2024}
+        current-context: c
+        """);
+
+    Config lean = LeanKubeconfig.load(file);
+    Config fabric8 = Config.fromKubeconfig(file.toFile());
+
+    assertEquals("0x1F", lean.getAutoOAuthToken());
+    assertEquals("2024", lean.getNamespace());
+    assertTrue(lean.isTrustCerts());
+    assertEquals(fabric8.getAutoOAuthToken(), lean.getAutoOAuthToken());
+    assertEquals(fabric8.getNamespace(), lean.getNamespace());
+    assertEquals(fabric8.isTrustCerts(), lean.isTrustCerts());
+    assertEquals(fabric8.getImpersonateUsername(), lean.getImpersonateUsername());
+    assertEquals(fabric8.getCurrentContext().getContext(), lean.getCurrentContext().getContext());
+  }
+
+  @Test
+  void givenAValueOfTheWrongShape_whenLoaded_thenTheErrorSaysWhereAndWhatWasExpected() throws IOException {
+    Path file = Files.writeString(dir.resolve("shape.kubeconfig"),
+        TWO_CONTEXTS.replace("server: https://cloud.example:6443", "server: [https://cloud.example:6443]"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(file));
+    assertEquals("--kubeconfig " + file + ": not a kubeconfig (clusters[0].cluster.server: expected a string, found"
+        + " a list)", e.getMessage());
   }
 }

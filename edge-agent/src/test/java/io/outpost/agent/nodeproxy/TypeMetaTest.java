@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 /** Cached objects answered with their kind and apiVersion, without rewriting objects that have them. */
 class TypeMetaTest {
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static byte[] bytes(String json) {
     return json.getBytes(StandardCharsets.UTF_8);
   }
@@ -46,7 +48,7 @@ class TypeMetaTest {
   @Test
   void givenAnEmptyObjectOrANullKind_whenTyped_thenTheAnswerIsValidJsonWithOneKind() throws IOException {
     assertEquals("{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}", typed("{}"));
-    assertEquals("Pod", Responses.JSON.readTree(typed(" { } ")).path("kind").asText());
+    assertEquals("Pod", JSON.readTree(typed(" { } ")).path("kind").asText());
     assertEquals("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{}}",
         typed("{\"kind\":null,\"apiVersion\":\"v1\",\"metadata\":{}}"));
     assertEquals("{\"kind\":\"Pod\",\"metadata\":{},\"apiVersion\":\"v1\"}", typed("{\"kind\":null,\"metadata\":{}}"));
@@ -55,7 +57,7 @@ class TypeMetaTest {
   @Test
   void givenAKindThatNeedsEscaping_whenSpliced_thenItIsQuoted() throws IOException {
     byte[] out = TypeMeta.typed(bytes("{\"metadata\":{}}"), "We\"ird", "v1");
-    assertEquals("We\"ird", Responses.JSON.readTree(out).path("kind").asText());
+    assertEquals("We\"ird", JSON.readTree(out).path("kind").asText());
   }
 
   @Test
