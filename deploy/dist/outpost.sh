@@ -84,6 +84,9 @@ if [ "$cmd" = agent ] && [ "${2:-}" = node-proxy ]; then
   # Always: logback configured in code (not its XML configurator; -Dlogback.configurationFile=FILE in
   # OUTPOST_NODE_PROXY_JAVA_OPTS still wins) and Netty without its flight-recorder events.
   node_proxy_opts="$node_proxy_opts -Doutpost.logging=code -Dio.netty.jfr.enabled=false"
+  # At most two glibc malloc arenas rather than eight per core: the proxy's native allocations are few.
+  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+  export MALLOC_ARENA_MAX
   if [ -n "${OUTPOST_NODE_PROXY_CDS:-}" ]; then
     if [ -s "$OUTPOST_NODE_PROXY_CDS" ]; then
       # A stale archive (other jars) is ignored by the JVM with a warning, never fatal.

@@ -102,6 +102,9 @@ public final class NodeProxyBenchmark {
    */
   static final String LAUNCHER_PROPERTIES = "-Doutpost.logging=code -Dio.netty.jfr.enabled=false";
 
+  /** What both launchers put into the node proxy's environment (unless already set). */
+  static final Map<String, String> LAUNCHER_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
+
   /**
    * JVM flags and environment of one profile; with {@code classDataArchive} a CDS archive is trained
    * for it first (JDK 17 has no {@code -XX:+AutoCreateSharedArchive}).
@@ -135,7 +138,7 @@ public final class NodeProxyBenchmark {
 
   private static final Profile LEAN = new Profile(List.of(LEAN_FLAGS.split(" ")), Map.of(), true);
   private static final Profile SLIM = new Profile(List.of((slimFlags() + " " + LAUNCHER_PROPERTIES).split(" ")),
-      Map.of(), true);
+      LAUNCHER_ENVIRONMENT, true);
 
   private static final Map<String, Profile> PROFILES = Map.ofEntries(
       Map.entry("default", new Profile(List.of(), Map.of(), false)),
@@ -159,25 +162,28 @@ public final class NodeProxyBenchmark {
       Map.entry("lean-steps", LEAN.without("-XX:-ShrinkHeapInSteps")),
       Map.entry("slim", SLIM),
       Map.entry("slim-nocds", new Profile(SLIM.flags(), SLIM.env(), false)),
-      // Compile only methods called 4x as often as by default: less code cache, more interpreting.
-      Map.entry("slim-lesscode", SLIM.plus("-XX:CompileThresholdScaling=4")),
+      // The compile threshold of the fourth session (slim now compiles only methods called 4x as
+      // often as by default: less code cache, more interpreting).
+      Map.entry("slim-morecode", SLIM.without("-XX:CompileThresholdScaling")),
       // The young generation against the resident set and the collections per cached read: lean's
       // 24 MiB, the 16 MiB first chosen while cached reads still parsed and copied JSON (smaller
       // survivor spaces then promoted answers in flight and caused full collections), the 12 MiB of
-      // the fourth session, and variants of today's 8 MiB.
+      // the fourth session, the 8 MiB of the fifth session's first commits, and variants of today's 6 MiB.
       Map.entry("slim-young24", SLIM.with("-Xmn", "24m")),
       Map.entry("slim-young16s3", SLIM.with("-Xmn", "16m").with("-XX:SurvivorRatio=", "3")),
       Map.entry("slim-young16s4", SLIM.with("-Xmn", "16m")),
       Map.entry("slim-young12", SLIM.with("-Xmn", "12m")),
       Map.entry("slim-young12s2", SLIM.with("-Xmn", "12m").with("-XX:SurvivorRatio=", "2")),
-      Map.entry("slim-young8f40", SLIM.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
-      Map.entry("slim-young8s2", SLIM.with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young6f40", SLIM.with("-XX:MinHeapFreeRatio=", "20").with("-XX:MaxHeapFreeRatio=", "40")),
+      Map.entry("slim-young6s2", SLIM.with("-XX:SurvivorRatio=", "2")),
+      Map.entry("slim-young8", SLIM.with("-Xmn", "8m")),
+      Map.entry("slim-young4", SLIM.with("-Xmn", "4m")),
       Map.entry("slim-xms16", SLIM.with("-Xms", "16m")),
       Map.entry("slim-xmx96", SLIM.with("-Xmx", "96m")),
       // Netty's unpooled buffers instead of its pool, which keeps its chunks.
       Map.entry("slim-unpooled", SLIM.plus("-Dio.netty.allocator.type=unpooled")),
-      // glibc's malloc with at most two arenas instead of up to eight per core.
-      Map.entry("slim-arenas2", new Profile(SLIM.flags(), Map.of("MALLOC_ARENA_MAX", "2"), true)));
+      // glibc's malloc with its default arenas (up to eight per core) instead of the launchers' two.
+      Map.entry("slim-arenas", new Profile(SLIM.flags(), Map.of(), true)));
 
   private static Profile tuned(String heap) {
     return new Profile(List.of("-Xmx" + heap, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

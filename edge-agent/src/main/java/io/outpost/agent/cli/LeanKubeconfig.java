@@ -24,13 +24,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Tag;
-import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -78,9 +78,13 @@ final class LeanKubeconfig {
     }
     io.fabric8.kubernetes.api.model.Config kubeconfig;
     try {
+      // snakeyaml's loading half only (what Yaml.load does), without its Yaml facade, which also
+      // builds the dumping half: ~60 classes no node needs.
       LoaderOptions options = new LoaderOptions();
-      Object root = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(),
-          options, new ScalarsAsText()).load(new String(yaml, StandardCharsets.UTF_8));
+      SafeConstructor constructor = new SafeConstructor(options);
+      constructor.setComposer(new Composer(new ParserImpl(new StreamReader(new String(yaml, StandardCharsets.UTF_8)),
+          options), new ScalarsAsText(), options));
+      Object root = constructor.getSingleData(Object.class);
       kubeconfig = Model.config(Model.object(root, "the top level"));
     } catch (YAMLException | IllegalArgumentException e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
