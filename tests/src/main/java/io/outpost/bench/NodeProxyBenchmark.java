@@ -55,7 +55,7 @@ import java.util.stream.IntStream;
  * JAR and the JARs the proxy loads classes from), {@code classpath=agent} with the edge-agent's whole
  * class path (the launchers' until the fifth session), the default with this harness's (every
  * module's JARs; what earlier rounds measured). {@code breakdown=true}
- * adds the offline proxy's largest resident mappings and largest classes on the heap; {@code keep=true}
+ * adds the proxy's largest resident mappings and largest classes on the heap, online and offline; {@code keep=true}
  * keeps the work directory (logs, cache files, class-data archives).
  */
 public final class NodeProxyBenchmark {
@@ -342,6 +342,10 @@ public final class NodeProxyBenchmark {
       out.put("resident (online)", proxy.residentSplit());
       if (nmt) {
         out.put("NMT committed (online)", nativeMemory(proxy));
+      }
+      if (breakdown) {
+        out.put("largest resident mappings, MiB (online)", proxy.residentMappings(12));
+        out.put("largest classes on the heap, KiB (online)", proxy.heapHistogram(15));
       }
     }
     try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"),
