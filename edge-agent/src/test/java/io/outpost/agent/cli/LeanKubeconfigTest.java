@@ -49,6 +49,10 @@ class LeanKubeconfigTest {
   @TempDir
   Path dir;
 
+  private static IllegalArgumentException refused(Path file) {
+    return assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(file));
+  }
+
   @Test
   void givenTwoContextsAndRelativeCertificatePaths_whenLoaded_thenTheSettingsAreFabric8sOwn() throws IOException {
     Path file = Files.writeString(dir.resolve("node.kubeconfig"), TWO_CONTEXTS);
@@ -119,7 +123,7 @@ class LeanKubeconfigTest {
   @Test
   void givenNoSuchFile_whenLoaded_thenTheErrorNamesTheFileAndWhatWasExpected() {
     Path missing = dir.resolve("missing.kubeconfig");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(missing));
+    IllegalArgumentException e = refused(missing);
     assertEquals("--kubeconfig " + missing + ": no such file (expected the kubeconfig of the upstream apiserver)",
         e.getMessage());
   }
@@ -127,21 +131,21 @@ class LeanKubeconfigTest {
   @Test
   void givenAnEmptyFile_whenLoaded_thenTheErrorSaysItIsEmpty() throws IOException {
     Path empty = Files.writeString(dir.resolve("empty.kubeconfig"), "\n  \n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(empty));
+    IllegalArgumentException e = refused(empty);
     assertEquals("--kubeconfig " + empty + ": the file is empty (expected a kubeconfig)", e.getMessage());
   }
 
   @Test
   void givenBrokenYaml_whenLoaded_thenTheErrorSaysItIsNotAKubeconfig() throws IOException {
     Path broken = Files.writeString(dir.resolve("broken.kubeconfig"), "clusters: [unclosed\n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(broken));
+    IllegalArgumentException e = refused(broken);
     assertTrue(e.getMessage().startsWith("--kubeconfig " + broken + ": not a kubeconfig ("), e.getMessage());
   }
 
   @Test
   void givenAListInsteadOfAKubeconfig_whenLoaded_thenTheErrorSaysItIsNotAKubeconfig() throws IOException {
     Path list = Files.writeString(dir.resolve("list.kubeconfig"), "- a\n- b\n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(list));
+    IllegalArgumentException e = refused(list);
     assertTrue(e.getMessage().startsWith("--kubeconfig " + list + ": not a kubeconfig ("), e.getMessage());
   }
 
@@ -149,7 +153,7 @@ class LeanKubeconfigTest {
   void givenACurrentContextThatDoesNotExist_whenLoaded_thenTheErrorSaysWhatIsMissing() throws IOException {
     Path file = Files.writeString(dir.resolve("stale.kubeconfig"),
         TWO_CONTEXTS.replace("current-context: edge", "current-context: gone"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(file));
+    IllegalArgumentException e = refused(file);
     assertEquals("--kubeconfig " + file + ": no usable current context (expected current-context to name a context"
         + " whose cluster has a server)", e.getMessage());
   }
@@ -192,7 +196,7 @@ class LeanKubeconfigTest {
   void givenAValueOfTheWrongShape_whenLoaded_thenTheErrorSaysWhereAndWhatWasExpected() throws IOException {
     Path file = Files.writeString(dir.resolve("shape.kubeconfig"),
         TWO_CONTEXTS.replace("server: https://cloud.example:6443", "server: [https://cloud.example:6443]"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LeanKubeconfig.load(file));
+    IllegalArgumentException e = refused(file);
     assertEquals("--kubeconfig " + file + ": not a kubeconfig (clusters[0].cluster.server: expected a string, found"
         + " a list)", e.getMessage());
   }
