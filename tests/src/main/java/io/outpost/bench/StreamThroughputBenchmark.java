@@ -29,8 +29,10 @@ import java.util.Random;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.StreamThroughputBenchmark \
- *     [objects=50] [kib=1000] [warmup=10] [runs=5]
+ *     [objects=50] [kib=1000] [warmup=10] [runs=5] [threads=0|1]
  * </pre>
+ *
+ * <p>{@code threads=1} adds where the CPU went, per read and thread group (see {@link ThreadCpu}).
  */
 public final class StreamThroughputBenchmark {
 
@@ -59,11 +61,12 @@ public final class StreamThroughputBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs");
+    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs", "threads");
     int objects = Bench.intArg(args, "objects", 50);
     int kib = Bench.intArg(args, "kib", 1000);
     int warmup = Bench.intArg(args, "warmup", 10);
     int runs = Bench.intArg(args, "runs", 5);
+    boolean threads = Bench.intArg(args, "threads", 0) == 1;
 
     System.out.println("# Streaming a large LIST: hub + tunnel vs direct");
     System.out.println("machine: " + Bench.machine());
@@ -90,11 +93,18 @@ public final class StreamThroughputBenchmark {
       List<Read> viaDirect = new ArrayList<>();
       List<Read> viaHub = new ArrayList<>();
       List<List<String>> rows = new ArrayList<>();
+      Map<String, Long> directThreads = new HashMap<>();
+      Map<String, Long> hubThreads = new HashMap<>();
       for (int run = 1; run <= runs; run++) {
         boolean directFirst = run % 2 == 1;
         for (int leg = 0; leg < 2; leg++) {
           boolean isDirect = (leg == 0) == directFirst;
+          Map<String, Long> before = threads ? ThreadCpu.snapshot() : Map.of();
           Read r = isDirect ? read(http, direct, SandboxCluster.TOKEN) : read(http, hub, fleet.adminToken());
+          if (threads) {
+            ThreadCpu.since(before).forEach((group, nanos) -> (isDirect ? directThreads : hubThreads)
+                .merge(group, nanos, Long::sum));
+          }
           (isDirect ? viaDirect : viaHub).add(r);
           rows.add(List.of(String.valueOf(run), isDirect ? "direct" : "hub", String.valueOf(r.bytes()),
               Bench.ms(r.headNanos() / 1e6), Bench.ms(r.totalNanos() / 1e6), Bench.fmt("%.1f", r.megabytesPerSecond()),
@@ -124,10 +134,35 @@ public final class StreamThroughputBenchmark {
       System.out.println("byte counts: " + (allMatch ? "all " + expected + " bytes, identical on both paths"
           : "MISMATCH — direct " + viaDirect.stream().map(Read::bytes).toList() + ", hub "
           + viaHub.stream().map(Read::bytes).toList()));
+      if (threads) {
+        System.out.println(threadTable(directThreads, hubThreads, runs));
+      }
       System.out.println("load average at end: " + Bench.loadAverage());
     } finally {
       Bench.deleteRecursively(dir);
     }
+  }
+
+  /** CPU ms per read by thread group, both paths, largest hub figure first; groups under 1 ms on both left out. */
+  private static String threadTable(Map<String, Long> direct, Map<String, Long> hub, int runs) {
+    List<String> groups = new ArrayList<>(hub.keySet());
+    direct.keySet().stream().filter(g -> !hub.containsKey(g)).forEach(groups::add);
+    groups.sort((a, b) -> Long.compare(hub.getOrDefault(b, 0L), hub.getOrDefault(a, 0L)));
+    List<List<String>> rows = new ArrayList<>();
+    long directTotal = 0;
+    long hubTotal = 0;
+    for (String group : groups) {
+      long d = direct.getOrDefault(group, 0L);
+      long h = hub.getOrDefault(group, 0L);
+      directTotal += d;
+      hubTotal += h;
+      if (Math.max(d, h) / runs >= 1_000_000) {
+        rows.add(List.of(group, Bench.fmt("%.1f", d / 1e6 / runs), Bench.fmt("%.1f", h / 1e6 / runs)));
+      }
+    }
+    rows.add(List.of("**all threads**", Bench.fmt("%.1f", directTotal / 1e6 / runs), Bench.fmt("%.1f", hubTotal / 1e6 / runs)));
+    return "CPU ms per read by thread group (/proc/self/task schedstat, mean of " + runs + " reads):\n"
+        + Bench.table(List.of("thread group", "direct", "hub"), rows);
   }
 
   /** Creates the namespace and its ConfigMaps; random letters, so nothing on the way can compress them. */
