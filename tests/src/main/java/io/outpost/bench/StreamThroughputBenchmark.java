@@ -29,16 +29,24 @@ import java.util.Random;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.StreamThroughputBenchmark \
- *     [objects=50] [kib=1000] [warmup=10] [runs=5] [threads=0|1]
+ *     [objects=50] [kib=1000] [warmup=40] [runs=5] [threads=0|1] [upstream=http|https]
  * </pre>
  *
- * <p>{@code threads=1} adds where the CPU went, per read and thread group (see {@link ThreadCpu}).
+ * <p>{@code upstream=https} makes the sandbox apiserver serve HTTPS, as a real one does: the direct
+ * read and the agent's read then both pay TLS, where by default (plain HTTP) only the hub path does.
+ * {@code threads=1} adds where the CPU went, per read and thread group (see {@link ThreadCpu}).
  */
 public final class StreamThroughputBenchmark {
 
   private static final String CLUSTER = "bench-stream";
   private static final String NAMESPACE = "bench-stream";
   private static final String PATH = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
+  /**
+   * Reads per path before measuring. After 10, C2 was still compiling the hub path: its compiler
+   * threads spent 100-300 ms per measured read (half the hub path's own CPU), and the ratio moved by
+   * ten points between runs. After 40 they spend about 20-60 ms, as much as on the direct path.
+   */
+  private static final int DEFAULT_WARMUP = 40;
 
   /**
    * One LIST read: bytes counted, time to the response head and to the last byte, and the CPU
@@ -61,18 +69,24 @@ public final class StreamThroughputBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs", "threads");
+    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs", "threads", "upstream");
     int objects = Bench.intArg(args, "objects", 50);
     int kib = Bench.intArg(args, "kib", 1000);
-    int warmup = Bench.intArg(args, "warmup", 10);
+    int warmup = Bench.intArg(args, "warmup", DEFAULT_WARMUP);
     int runs = Bench.intArg(args, "runs", 5);
     boolean threads = Bench.intArg(args, "threads", 0) == 1;
+    String upstream = args.getOrDefault("upstream", "http");
+    if (!upstream.equals("http") && !upstream.equals("https")) {
+      throw new IllegalArgumentException("upstream=" + upstream + ": expected http or https");
+    }
 
     System.out.println("# Streaming a large LIST: hub + tunnel vs direct");
     System.out.println("machine: " + Bench.machine());
     System.out.println("load average at start: " + Bench.loadAverage());
     Path dir = Bench.tempDir("outpost-bench-stream");
-    try (Fleet fleet = Fleet.start(dir, List.of(Fleet.Member.of(CLUSTER, "edge", Map.of())), hub -> hub, agent -> agent)) {
+    Fleet.Member member = Fleet.Member.of(CLUSTER, "edge", Map.of());
+    try (Fleet fleet = Fleet.start(dir, List.of(upstream.equals("https") ? member.withHttpsApiserver() : member),
+        hub -> hub, agent -> agent)) {
       if (!fleet.agent(CLUSTER).awaitConnected(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the agent did not connect within 30 s: " + fleet.agent(CLUSTER).tunnel().lastError());
       }
@@ -80,14 +94,15 @@ public final class StreamThroughputBenchmark {
       seed(sandbox.client(), objects, kib);
 
       HttpClient http = Bench.httpClient(fleet.hub().pki().ca().certificate());
+      // Same client settings on both paths; with upstream=https this one trusts the sandbox's CA.
+      HttpClient directHttp = sandbox.caCertificate().map(Bench::httpClient).orElse(http);
       URI direct = URI.create(sandbox.url() + PATH);
       URI hub = URI.create(fleet.hub().url() + "/clusters/" + CLUSTER + "/k8s" + PATH);
-      System.out.println("LIST " + PATH + ": " + objects + " ConfigMaps of " + kib + " KiB each");
+      System.out.println("LIST " + PATH + ": " + objects + " ConfigMaps of " + kib + " KiB each; apiserver (direct): "
+          + sandbox.url());
 
-      // The hub path needs about ten reads before C2 has compiled its copy and TLS loops: with
-      // two, its throughput is half of what it settles at.
       for (int i = 0; i < warmup; i++) {
-        read(http, direct, SandboxCluster.TOKEN);
+        read(directHttp, direct, SandboxCluster.TOKEN);
         read(http, hub, fleet.adminToken());
       }
       List<Read> viaDirect = new ArrayList<>();
@@ -100,7 +115,7 @@ public final class StreamThroughputBenchmark {
         for (int leg = 0; leg < 2; leg++) {
           boolean isDirect = (leg == 0) == directFirst;
           Map<String, Long> before = threads ? ThreadCpu.snapshot() : Map.of();
-          Read r = isDirect ? read(http, direct, SandboxCluster.TOKEN) : read(http, hub, fleet.adminToken());
+          Read r = isDirect ? read(directHttp, direct, SandboxCluster.TOKEN) : read(http, hub, fleet.adminToken());
           if (threads) {
             ThreadCpu.since(before).forEach((group, nanos) -> (isDirect ? directThreads : hubThreads)
                 .merge(group, nanos, Long::sum));
