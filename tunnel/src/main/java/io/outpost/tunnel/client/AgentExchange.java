@@ -128,12 +128,12 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
     }
   }
 
-  /** Writes the pending partial chunk, if any. */
+  /**
+   * Writes the pending partial chunk, if any. An armed linger flush stays armed: cancelling and
+   * re-arming it for every chunk cost a timer wake-up per chunk; left alone it fires at most once
+   * per {@link #LINGER} and finds nothing, or a younger partial chunk, to send.
+   */
   private void flush() {
-    if (lingering != null) {
-      lingering.cancel(false);
-      lingering = null;
-    }
     if (!pending.isEmpty()) {
       ByteString chunk = pending;
       pending = ByteString.EMPTY;
