@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -42,10 +43,14 @@ class AgentExchangeChunkingTest {
 
   @Test
   void givenTlsRecordsOneAtATime_whenSent_thenTheyCrossAsFullChunksAndTheRestBeforeTheEnd() {
+    // Hold the timer so that no linger flush (2 ms) can cut the burst on a slow machine.
+    CountDownLatch release = new CountDownLatch(1);
+    timer.execute(() -> awaitQuietly(release));
     for (int i = 0; i < 9; i++) {
       exchange.send(ByteBuffer.wrap(filled(RECORD, i)));
     }
     exchange.end();
+    release.countDown();
 
     assertEquals(List.of(TunnelLimits.CHUNK_BYTES, TunnelLimits.CHUNK_BYTES, RECORD), stream.chunkSizes());
     assertEquals(ExchangeFrame.BodyCase.END, stream.frames.get(stream.frames.size() - 1).getBodyCase());
@@ -73,6 +78,14 @@ class AgentExchangeChunkingTest {
 
     await().atMost(Duration.ofSeconds(2)).until(() -> stream.chunkSizes().equals(List.of(RECORD)));
     assertTrue(stream.frames.stream().noneMatch(f -> f.getBodyCase() == ExchangeFrame.BodyCase.END));
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static byte[] filled(int size, int value) {
