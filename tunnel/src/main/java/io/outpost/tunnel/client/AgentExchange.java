@@ -32,17 +32,19 @@ import java.util.concurrent.TimeUnit;
  * tunnel's transport thread: start work or resume a read there, never block.
  *
  * <p>Body bytes are packed into chunks of up to {@link TunnelLimits#CHUNK_BYTES}, also across
- * {@link #send} calls while the upstream delivers in bulk: an HTTP client reading TLS hands over one
- * 16 KiB record per call, and a message per record costs four times the framing, flushes and thread
- * hand-offs of a 64 KiB chunk at every hop. A partial chunk waits only while the last buffer was a
- * full {@value #BULK_BUFFER_BYTES}-byte one (more is likely on its way), and never longer than
- * {@link #LINGER}; anything smaller (a watch event, the tail of a body) goes out at once, and
- * {@link #end()} sends what is pending first.
+ * {@link #send} calls while the upstream streams TLS records: an HTTP client reading TLS hands over
+ * one 16 KiB record per call, and a message per record costs four times the framing, flushes and
+ * thread hand-offs of a 64 KiB chunk at every hop. A partial chunk waits for more only while the
+ * last buffer was record-sized (from {@value #RECORD_BYTES} bytes up to half a chunk: more is likely
+ * on its way), and never longer than {@link #LINGER}. Anything smaller (a watch event, the tail of
+ * a body) goes out at once with what is pending, and so does anything larger: a big read is a good
+ * message on its own, and holding back its remainder would split every following read across two
+ * messages. {@link #end()} sends what is pending first.
  */
 public final class AgentExchange implements ClientResponseObserver<ExchangeFrame, ExchangeFrame> {
 
-  /** A buffer this big says the upstream is streaming: a full TLS record (16 KiB) or more. */
-  static final int BULK_BUFFER_BYTES = 16 * 1024;
+  /** A full TLS record's plaintext: buffers this size say a client reading TLS is streaming. */
+  static final int RECORD_BYTES = 16 * 1024;
   /** Longest a partial chunk waits for more bulk data before it goes out anyway. */
   static final Duration LINGER = Duration.ofMillis(2);
 
@@ -93,9 +95,9 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
 
   /** Sends body bytes in chunks of up to {@link TunnelLimits#CHUNK_BYTES} (see the class comment). */
   public synchronized void send(List<ByteBuffer> buffers) {
-    boolean bulk = false;
+    boolean streamingRecords = false;
     for (ByteBuffer data : buffers) {
-      bulk = data.remaining() >= BULK_BUFFER_BYTES;
+      streamingRecords = data.remaining() >= RECORD_BYTES && data.remaining() < TunnelLimits.CHUNK_BYTES / 2;
       while (data.hasRemaining() && !finished) {
         int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES - pending.size());
         pending = pending.concat(ByteString.copyFrom(data, n));
@@ -107,7 +109,7 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
     if (pending.isEmpty()) {
       return;
     }
-    if (!bulk) {
+    if (!streamingRecords) {
       flush();
     } else if (lingering == null) {
       lingering = lingerFlush();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * How the agent cuts a response body into tunnel messages: an HTTP client reading an HTTPS
  * apiserver hands over one 16 KiB TLS record at a time, and those must cross as 64 KiB chunks,
- * while a trickle (a watch event) must not wait for more.
+ * while a trickle (a watch event) must not wait for more and a large read goes out as it is.
  */
 class AgentExchangeChunkingTest {
 
@@ -70,6 +70,14 @@ class AgentExchangeChunkingTest {
     exchange.send(ByteBuffer.wrap(filled(300, 7)));
 
     assertEquals(List.of(300), stream.chunkSizes());
+  }
+
+  @Test
+  void givenLargeReads_whenSent_thenEachGoesOutAtOnceWithoutSplittingTheNext() {
+    exchange.send(ByteBuffer.wrap(filled(60_000, 1)));
+    exchange.send(ByteBuffer.wrap(filled(65_536, 2)));
+
+    assertEquals(List.of(60_000, 65_536), stream.chunkSizes());
   }
 
   @Test
