@@ -43,8 +43,8 @@ public final class StreamThroughputBenchmark {
   private static final String PATH = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
   /**
    * Reads per path before measuring. After 10, C2 was still compiling the hub path: its compiler
-   * threads spent 100-300 ms per measured read (half the hub path's own CPU), and the ratio moved by
-   * ten points between runs. After 40 they spend about 20-60 ms, as much as on the direct path.
+   * threads spent about 300 ms per measured hub read (100 ms per direct one), more than the tunnel
+   * itself. After 40 they spend 10-70 ms per read, about the same on both paths (BENCHMARKS.md §2).
    */
   private static final int DEFAULT_WARMUP = 40;
 
