@@ -24,11 +24,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>It is fabric8's {@code KubernetesMockServer} in CRUD mode behind a small HTTP front on
  * {@code http://127.0.0.1:PORT} (any bearer token accepted; no TLS unless {@link SandboxSpec#https()}
- * asks for a certificate of the sandbox's own CA, which the kubeconfig then carries). The front adds what the mock
- * lacks for real clients: discovery, HTTP (non-WebSocket) watches and pod logs, so both fabric8 and
- * the real {@code kubectl} work against it. On start it is seeded with namespaces, Ready nodes
- * {@code NAME-node-1..N}, Deployments, ReplicaSets, Running pods spread over the nodes, Services
- * and ConfigMaps.
+ * asks for a certificate of the sandbox's own CA, which the kubeconfig then carries). The front
+ * adds what the mock lacks for real clients: discovery, HTTP (non-WebSocket) watches and pod logs,
+ * so both fabric8 and the real {@code kubectl} work against it. On start it is seeded with
+ * namespaces, Ready nodes {@code NAME-node-1..N}, Deployments, ReplicaSets, Running pods spread over
+ * the nodes, Services and ConfigMaps.
  *
  * <p>Known gaps of the underlying mock: field selectors only match {@code metadata.name} and
  * {@code metadata.namespace}; PATCH accepts JSON patch and JSON merge patch only (no
