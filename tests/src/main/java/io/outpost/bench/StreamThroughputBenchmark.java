@@ -29,14 +29,24 @@ import java.util.Random;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.StreamThroughputBenchmark \
- *     [objects=50] [kib=1000] [warmup=10] [runs=5]
+ *     [objects=50] [kib=1000] [warmup=40] [runs=5] [threads=0|1] [upstream=http|https]
  * </pre>
+ *
+ * <p>{@code upstream=https} makes the sandbox apiserver serve HTTPS, as a real one does: the direct
+ * read and the agent's read then both pay TLS, where by default (plain HTTP) only the hub path does.
+ * {@code threads=1} adds where the CPU went, per read and thread group (see {@link ThreadCpu}).
  */
 public final class StreamThroughputBenchmark {
 
   private static final String CLUSTER = "bench-stream";
   private static final String NAMESPACE = "bench-stream";
   private static final String PATH = "/api/v1/namespaces/" + NAMESPACE + "/configmaps";
+  /**
+   * Reads per path before measuring. After 10, C2 was still compiling the hub path: its compiler
+   * threads spent about 300 ms per measured hub read (100 ms per direct one), more than the tunnel
+   * itself. After 40 they spend 10-70 ms per read, about the same on both paths (BENCHMARKS.md §2).
+   */
+  private static final int DEFAULT_WARMUP = 40;
 
   /**
    * One LIST read: bytes counted, time to the response head and to the last byte, and the CPU
@@ -59,17 +69,24 @@ public final class StreamThroughputBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs");
+    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs", "threads", "upstream");
     int objects = Bench.intArg(args, "objects", 50);
     int kib = Bench.intArg(args, "kib", 1000);
-    int warmup = Bench.intArg(args, "warmup", 10);
+    int warmup = Bench.intArg(args, "warmup", DEFAULT_WARMUP);
     int runs = Bench.intArg(args, "runs", 5);
+    boolean threads = Bench.intArg(args, "threads", 0) == 1;
+    String upstream = args.getOrDefault("upstream", "http");
+    if (!upstream.equals("http") && !upstream.equals("https")) {
+      throw new IllegalArgumentException("upstream=" + upstream + ": expected http or https");
+    }
 
     System.out.println("# Streaming a large LIST: hub + tunnel vs direct");
     System.out.println("machine: " + Bench.machine());
     System.out.println("load average at start: " + Bench.loadAverage());
     Path dir = Bench.tempDir("outpost-bench-stream");
-    try (Fleet fleet = Fleet.start(dir, List.of(Fleet.Member.of(CLUSTER, "edge", Map.of())), hub -> hub, agent -> agent)) {
+    Fleet.Member member = Fleet.Member.of(CLUSTER, "edge", Map.of());
+    try (Fleet fleet = Fleet.start(dir, List.of(upstream.equals("https") ? member.withHttpsApiserver() : member),
+        hub -> hub, agent -> agent)) {
       if (!fleet.agent(CLUSTER).awaitConnected(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the agent did not connect within 30 s: " + fleet.agent(CLUSTER).tunnel().lastError());
       }
@@ -77,24 +94,32 @@ public final class StreamThroughputBenchmark {
       seed(sandbox.client(), objects, kib);
 
       HttpClient http = Bench.httpClient(fleet.hub().pki().ca().certificate());
+      // Same client settings on both paths; with upstream=https this one trusts the sandbox's CA.
+      HttpClient directHttp = sandbox.caCertificate().map(Bench::httpClient).orElse(http);
       URI direct = URI.create(sandbox.url() + PATH);
       URI hub = URI.create(fleet.hub().url() + "/clusters/" + CLUSTER + "/k8s" + PATH);
-      System.out.println("LIST " + PATH + ": " + objects + " ConfigMaps of " + kib + " KiB each");
+      System.out.println("LIST " + PATH + ": " + objects + " ConfigMaps of " + kib + " KiB each; apiserver (direct): "
+          + sandbox.url());
 
-      // The hub path needs about ten reads before C2 has compiled its copy and TLS loops: with
-      // two, its throughput is half of what it settles at.
       for (int i = 0; i < warmup; i++) {
-        read(http, direct, SandboxCluster.TOKEN);
+        read(directHttp, direct, SandboxCluster.TOKEN);
         read(http, hub, fleet.adminToken());
       }
       List<Read> viaDirect = new ArrayList<>();
       List<Read> viaHub = new ArrayList<>();
       List<List<String>> rows = new ArrayList<>();
+      Map<String, Long> directThreads = new HashMap<>();
+      Map<String, Long> hubThreads = new HashMap<>();
       for (int run = 1; run <= runs; run++) {
         boolean directFirst = run % 2 == 1;
         for (int leg = 0; leg < 2; leg++) {
           boolean isDirect = (leg == 0) == directFirst;
-          Read r = isDirect ? read(http, direct, SandboxCluster.TOKEN) : read(http, hub, fleet.adminToken());
+          Map<String, Long> before = threads ? ThreadCpu.snapshot() : Map.of();
+          Read r = isDirect ? read(directHttp, direct, SandboxCluster.TOKEN) : read(http, hub, fleet.adminToken());
+          if (threads) {
+            ThreadCpu.since(before).forEach((group, nanos) -> (isDirect ? directThreads : hubThreads)
+                .merge(group, nanos, Long::sum));
+          }
           (isDirect ? viaDirect : viaHub).add(r);
           rows.add(List.of(String.valueOf(run), isDirect ? "direct" : "hub", String.valueOf(r.bytes()),
               Bench.ms(r.headNanos() / 1e6), Bench.ms(r.totalNanos() / 1e6), Bench.fmt("%.1f", r.megabytesPerSecond()),
@@ -124,10 +149,35 @@ public final class StreamThroughputBenchmark {
       System.out.println("byte counts: " + (allMatch ? "all " + expected + " bytes, identical on both paths"
           : "MISMATCH — direct " + viaDirect.stream().map(Read::bytes).toList() + ", hub "
           + viaHub.stream().map(Read::bytes).toList()));
+      if (threads) {
+        System.out.println(threadTable(directThreads, hubThreads, runs));
+      }
       System.out.println("load average at end: " + Bench.loadAverage());
     } finally {
       Bench.deleteRecursively(dir);
     }
+  }
+
+  /** CPU ms per read by thread group, both paths, largest hub figure first; groups under 1 ms on both left out. */
+  private static String threadTable(Map<String, Long> direct, Map<String, Long> hub, int runs) {
+    List<String> groups = new ArrayList<>(hub.keySet());
+    direct.keySet().stream().filter(g -> !hub.containsKey(g)).forEach(groups::add);
+    groups.sort((a, b) -> Long.compare(hub.getOrDefault(b, 0L), hub.getOrDefault(a, 0L)));
+    List<List<String>> rows = new ArrayList<>();
+    long directTotal = 0;
+    long hubTotal = 0;
+    for (String group : groups) {
+      long d = direct.getOrDefault(group, 0L);
+      long h = hub.getOrDefault(group, 0L);
+      directTotal += d;
+      hubTotal += h;
+      if (Math.max(d, h) / runs >= 1_000_000) {
+        rows.add(List.of(group, Bench.fmt("%.1f", d / 1e6 / runs), Bench.fmt("%.1f", h / 1e6 / runs)));
+      }
+    }
+    rows.add(List.of("**all threads**", Bench.fmt("%.1f", directTotal / 1e6 / runs), Bench.fmt("%.1f", hubTotal / 1e6 / runs)));
+    return "CPU ms per read by thread group (/proc/self/task schedstat, mean of " + runs + " reads):\n"
+        + Bench.table(List.of("thread group", "direct", "hub"), rows);
   }
 
   /** Creates the namespace and its ConfigMaps; random letters, so nothing on the way can compress them. */

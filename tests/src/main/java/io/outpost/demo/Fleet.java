@@ -38,10 +38,18 @@ import java.util.function.UnaryOperator;
  */
 public final class Fleet implements AutoCloseable {
 
-  /** A member cluster to create: name, kind (idc, cloud or edge) and labels. */
-  public record Member(String name, String kind, Map<String, String> labels) {
+  /**
+   * A member cluster to create: name, kind (idc, cloud or edge), labels, and whether its sandbox
+   * apiserver speaks HTTPS (as a real one does) rather than plain HTTP.
+   */
+  public record Member(String name, String kind, Map<String, String> labels, boolean httpsApiserver) {
     public static Member of(String name, String kind, Map<String, String> labels) {
-      return new Member(name, kind, labels);
+      return new Member(name, kind, labels, false);
+    }
+
+    /** The same member with an HTTPS sandbox apiserver; its agent trusts it through the kubeconfig. */
+    public Member withHttpsApiserver() {
+      return new Member(name, kind, labels, true);
     }
   }
 
@@ -96,7 +104,8 @@ public final class Fleet implements AutoCloseable {
   }
 
   private void addMember(Member member) {
-    SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder(member.name()).labels(member.labels()).build());
+    SandboxCluster sandbox = SandboxCluster.start(SandboxSpec.builder(member.name()).labels(member.labels())
+        .https(member.httpsApiserver()).build());
     sandboxes.put(member.name(), sandbox);
     String token = hub.tokens().create(Duration.ofMinutes(10), "fleet member " + member.name()).token();
     try {

@@ -6,6 +6,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 
 import java.net.BindException;
 import java.net.http.HttpResponse;
@@ -59,11 +62,11 @@ final class ApiFront implements AutoCloseable {
   }
 
   /**
-   * Listens on 127.0.0.1:{@code port} (0 = any free port).
+   * Listens on 127.0.0.1:{@code port} (0 = any free port), over HTTPS when {@code tls} is given.
    *
    * @throws IllegalStateException when the port cannot be bound
    */
-  static ApiFront start(int port, MockBackend backend, String threadPrefix) {
+  static ApiFront start(int port, MockBackend backend, String threadPrefix, SandboxTls tls) {
     // One event loop is plenty: it only parses requests and moves bytes.
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(1)
@@ -79,6 +82,16 @@ final class ApiFront implements AutoCloseable {
         .setTcpNoDelay(true)
         // HTTP/1.1 only, like the mock: the JDK client's h2c upgrade offers are simply not taken.
         .setHttp2ClearTextEnabled(false);
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertValue(Buffer.buffer(tls.chainPem()))
+          .setKeyValue(Buffer.buffer(tls.keyPem())));
+      // A real apiserver encrypts with Go's assembly AES-GCM; OpenSSL (BoringSSL from
+      // netty-tcnative, on the class path for the hub) is the closer match than the JDK's engine.
+      if (OpenSSLEngineOptions.isAvailable()) {
+        options.setSslEngineOptions(new OpenSSLEngineOptions());
+      }
+    }
     try {
       front.server = await(vertx.createHttpServer(options).requestHandler(front::accept).listen());
       return front;

@@ -13,6 +13,8 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -21,11 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * tests; never part of the production agent.
  *
  * <p>It is fabric8's {@code KubernetesMockServer} in CRUD mode behind a small HTTP front on
- * {@code http://127.0.0.1:PORT} (no TLS, any bearer token accepted). The front adds what the mock
- * lacks for real clients: discovery, HTTP (non-WebSocket) watches and pod logs, so both fabric8 and
- * the real {@code kubectl} work against it. On start it is seeded with namespaces, Ready nodes
- * {@code NAME-node-1..N}, Deployments, ReplicaSets, Running pods spread over the nodes, Services
- * and ConfigMaps.
+ * {@code http://127.0.0.1:PORT} (any bearer token accepted; no TLS unless {@link SandboxSpec#https()}
+ * asks for a certificate of the sandbox's own CA, which the kubeconfig then carries). The front
+ * adds what the mock lacks for real clients: discovery, HTTP (non-WebSocket) watches and pod logs,
+ * so both fabric8 and the real {@code kubectl} work against it. On start it is seeded with
+ * namespaces, Ready nodes {@code NAME-node-1..N}, Deployments, ReplicaSets, Running pods spread over
+ * the nodes, Services and ConfigMaps.
  *
  * <p>Known gaps of the underlying mock: field selectors only match {@code metadata.name} and
  * {@code metadata.namespace}; PATCH accepts JSON patch and JSON merge patch only (no
@@ -47,13 +50,16 @@ public final class SandboxCluster implements AutoCloseable {
   private final SandboxSpec spec;
   private final MockBackend backend;
   private final ApiFront front;
+  private final SandboxTls tls;
   private final KubernetesClient client;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SandboxCluster(SandboxSpec spec, MockBackend backend, ApiFront front, KubernetesClient client) {
+  private SandboxCluster(SandboxSpec spec, MockBackend backend, ApiFront front, SandboxTls tls,
+      KubernetesClient client) {
     this.spec = spec;
     this.backend = backend;
     this.front = front;
+    this.tls = tls;
     this.client = client;
   }
 
@@ -68,9 +74,10 @@ public final class SandboxCluster implements AutoCloseable {
     ApiFront front = null;
     KubernetesClient client = null;
     try {
-      front = ApiFront.start(spec.port(), backend, "sandbox-" + spec.name() + "-api");
-      client = newClient("http://127.0.0.1:" + front.port());
-      SandboxCluster sandbox = new SandboxCluster(spec, backend, front, client);
+      SandboxTls tls = spec.https() ? SandboxTls.create(spec.name()) : null;
+      front = ApiFront.start(spec.port(), backend, "sandbox-" + spec.name() + "-api", tls);
+      client = newClient((tls == null ? "http" : "https") + "://127.0.0.1:" + front.port(), tls);
+      SandboxCluster sandbox = new SandboxCluster(spec, backend, front, tls, client);
       new SandboxSeeder(spec, client).seed();
       return sandbox;
     } catch (RuntimeException e) {
@@ -88,9 +95,10 @@ public final class SandboxCluster implements AutoCloseable {
     }
   }
 
-  private static KubernetesClient newClient(String url) {
+  private static KubernetesClient newClient(String url, SandboxTls tls) {
     Config config = new ConfigBuilder(Config.empty())
         .withMasterUrl(url)
+        .withCaCertData(tls == null ? null : tls.caData())
         .withOauthToken(TOKEN)
         .withNamespace("default")
         // The sandbox watches over plain HTTP; skip the WebSocket attempt fabric8 makes first.
@@ -113,9 +121,14 @@ public final class SandboxCluster implements AutoCloseable {
     return spec.name();
   }
 
-  /** Base URL of the apiserver, e.g. {@code http://127.0.0.1:41234}. */
+  /** Base URL of the apiserver, e.g. {@code http://127.0.0.1:41234} ({@code https://} when serving TLS). */
   public String url() {
-    return "http://127.0.0.1:" + port();
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + port();
+  }
+
+  /** The CA that signed the sandbox's serving certificate; empty for a plain-HTTP sandbox. */
+  public Optional<X509Certificate> caCertificate() {
+    return Optional.ofNullable(tls).map(SandboxTls::ca);
   }
 
   public int port() {
@@ -141,13 +154,15 @@ public final class SandboxCluster implements AutoCloseable {
     String cluster = quoted(name());
     String user = quoted(name() + "-admin");
     String context = quoted(contextName);
+    String server = "    server: " + quoted(url())
+        + (tls == null ? "" : "\n    certificate-authority-data: " + tls.caData());
     return String.join("\n",
         "apiVersion: v1",
         "kind: Config",
         "clusters:",
         "- name: " + cluster,
         "  cluster:",
-        "    server: " + quoted(url()),
+        server,
         "users:",
         "- name: " + user,
         "  user:",

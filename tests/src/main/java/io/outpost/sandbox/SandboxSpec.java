@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param labels         free-form labels for callers (e.g. the hub's view of the cluster); the
  *                       sandbox only reads {@code topology.kubernetes.io/region} and
  *                       {@code topology.kubernetes.io/zone} to label its nodes
+ * @param https          serve HTTPS with a certificate of the sandbox's own CA, as a real apiserver
+ *                       does, instead of plain HTTP (the default)
  */
 public record SandboxSpec(
     String name,
@@ -25,7 +27,8 @@ public record SandboxSpec(
     int nodes,
     int podsPerNode,
     List<String> namespaces,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    boolean https) {
 
   /** Namespaces a fresh sandbox gets unless told otherwise. */
   public static final List<String> DEFAULT_NAMESPACES = List.of("default", "kube-system", "shop");
@@ -70,6 +73,7 @@ public record SandboxSpec(
     private int podsPerNode = DEFAULT_PODS_PER_NODE;
     private List<String> namespaces = DEFAULT_NAMESPACES;
     private Map<String, String> labels = Map.of();
+    private boolean https;
 
     private Builder(String name) {
       this.name = name;
@@ -100,8 +104,13 @@ public record SandboxSpec(
       return this;
     }
 
+    public Builder https(boolean https) {
+      this.https = https;
+      return this;
+    }
+
     public SandboxSpec build() {
-      return new SandboxSpec(name, port, nodes, podsPerNode, namespaces, labels);
+      return new SandboxSpec(name, port, nodes, podsPerNode, namespaces, labels, https);
     }
   }
 }

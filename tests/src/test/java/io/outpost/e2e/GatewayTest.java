@@ -34,7 +34,8 @@ class GatewayTest {
 
   static final List<Fleet.Member> MEMBERS = List.of(
       Fleet.Member.of("idc-1", "idc", Map.of("region", "cn-north")),
-      Fleet.Member.of("cloud-1", "cloud", Map.of("region", "eu-central")),
+      // A real apiserver speaks HTTPS: this member's agent reads its sandbox over TLS.
+      Fleet.Member.of("cloud-1", "cloud", Map.of("region", "eu-central")).withHttpsApiserver(),
       Fleet.Member.of("edge-1", "edge", Map.of("region", "cn-east")));
 
   @TempDir static Path dir;

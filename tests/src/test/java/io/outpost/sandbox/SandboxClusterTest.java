@@ -212,6 +212,25 @@ class SandboxClusterTest {
   }
 
   @Test
+  void givenHttpsSpec_whenStarted_thenItServesTlsThatItsKubeconfigTrustsAndStrangersDoNot(@TempDir Path dir)
+      throws IOException {
+    try (SandboxCluster secure = SandboxCluster.start(SandboxSpec.builder("secure").nodes(1).https(true).build())) {
+      assertTrue(secure.url().startsWith("https://127.0.0.1:"), secure.url());
+      assertTrue(secure.caCertificate().isPresent());
+
+      Path file = secure.writeKubeconfig(dir.resolve("secure.kubeconfig"), "secure");
+      try (KubernetesClient fromFile = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(file)))
+          .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+        assertEquals(1, fromFile.nodes().list().getItems().size());
+      }
+      // A client with only the JDK's public CAs must refuse the sandbox's own CA.
+      IOException refused = assertThrows(IOException.class, () -> http.send(
+          HttpRequest.newBuilder(URI.create(secure.url() + "/version")).build(), HttpResponse.BodyHandlers.ofString()));
+      assertTrue(String.valueOf(refused.getMessage()).contains("PKIX"), String.valueOf(refused.getMessage()));
+    }
+  }
+
+  @Test
   void givenDiscoveryRequests_whenServed_thenTheyDescribeAKubernetes132Apiserver() throws Exception {
     JsonNode version = JSON.readTree(get("/version").body());
     assertEquals("1", version.get("major").asText());

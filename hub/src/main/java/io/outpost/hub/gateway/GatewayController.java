@@ -6,7 +6,8 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.core.io.buffer.ByteBufferFactory;
-import io.micronaut.core.io.buffer.ReadBufferFactory;
+import io.micronaut.core.io.buffer.ReadBuffer;
+import io.micronaut.buffer.netty.NettyReadBufferFactory;
 import io.micronaut.http.body.ByteBody;
 import io.micronaut.http.body.ByteBodyFactory;
 import io.micronaut.http.MediaType;
@@ -29,6 +30,8 @@ import io.outpost.tunnel.server.AgentSession;
 import io.outpost.tunnel.server.ExchangeRejectedException;
 import io.outpost.tunnel.server.HubExchange;
 import io.outpost.tunnel.server.TunnelServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
@@ -57,6 +60,7 @@ public class GatewayController {
   private final ClusterRegistry registry;
   private final int maxBodyBytes;
   private final ByteBodyFactory bodies;
+  private final NettyReadBufferFactory nettyBuffers = NettyReadBufferFactory.of(ByteBufAllocator.DEFAULT);
 
   public GatewayController(TunnelServer tunnel, ClusterRegistry registry, HubSettings settings,
       ByteBufferFactory<?, ?> bufferFactory) {
@@ -176,7 +180,19 @@ public class GatewayController {
         values.forEach(v -> response.getHeaders().add(header.getName(), v));
       }
     }
-    ReadBufferFactory buffers = bodies.readBufferFactory();
-    return response.body(bodies.adapt(bridge.body().map(buffers::adapt)));
+    return response.body(bodies.adapt(bridge.body().map(this::directBuffer)));
+  }
+
+  /**
+   * Copies a tunnel chunk once, into a pooled direct buffer that the HTTPS server's TLS engine
+   * (BoringSSL) encrypts from in place. Handed a heap {@code ByteBuffer}, Micronaut copies it into a
+   * fresh byte array per chunk, and Netty's TLS handler then copies that again into direct memory.
+   * The copy happens only once the server asked for the chunk, so chunks still queued when a client
+   * goes away are plain heap buffers with nothing to release; the server releases what it took.
+   */
+  private ReadBuffer directBuffer(ByteBuffer chunk) {
+    ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(chunk.remaining());
+    direct.writeBytes(chunk);
+    return nettyBuffers.adapt(direct);
   }
 }

@@ -13,10 +13,15 @@ import io.outpost.tunnel.proto.Header;
 import io.outpost.tunnel.proto.ResponseHead;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The agent end of one exchange, on its own gRPC stream. The handler answers with {@link
@@ -25,8 +30,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>The callbacks ({@link #onReady}, {@link #onCancel}, completion of {@link #body()}) run on the
  * tunnel's transport thread: start work or resume a read there, never block.
+ *
+ * <p>Body bytes are packed into chunks of up to {@link TunnelLimits#CHUNK_BYTES}, also across
+ * {@link #send} calls while the upstream streams TLS records: an HTTP client reading TLS hands over
+ * one 16 KiB record per call, and a message per record costs four times the framing, flushes and
+ * thread hand-offs of a 64 KiB chunk at every hop. A partial chunk waits for more only while the
+ * last buffer was record-sized (from {@value #RECORD_BYTES} bytes up to half a chunk: more is likely
+ * on its way), and never longer than {@link #LINGER}. Anything smaller (a watch event, the tail of
+ * a body) goes out at once with what is pending, and so does anything larger: a big read is a good
+ * message on its own, and holding back its remainder would split every following read across two
+ * messages. {@link #end()} sends what is pending first.
  */
 public final class AgentExchange implements ClientResponseObserver<ExchangeFrame, ExchangeFrame> {
+
+  /** A full TLS record's plaintext: buffers this size say a client reading TLS is streaming. */
+  static final int RECORD_BYTES = 16 * 1024;
+  /** Longest a partial chunk waits for more bulk data before it goes out anyway. */
+  static final Duration LINGER = Duration.ofMillis(2);
 
   private final String id;
   private final int maxBodyBytes;
@@ -35,13 +55,18 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
   private final List<Runnable> readyCallbacks = new CopyOnWriteArrayList<>();
   private final List<Runnable> cancelCallbacks = new CopyOnWriteArrayList<>();
   private final Runnable onDone;
+  private final ScheduledExecutorService timer;
+  private ByteString pending = ByteString.EMPTY;
+  private ScheduledFuture<?> lingering;
   private ClientCallStreamObserver<ExchangeFrame> stream;
   private boolean finished;
   private volatile boolean cancelled;
 
-  AgentExchange(String id, boolean hasBody, int maxBodyBytes, Runnable onDone) {
+  /** @param timer runs the flush of a partial chunk after {@link #LINGER} */
+  AgentExchange(String id, boolean hasBody, int maxBodyBytes, ScheduledExecutorService timer, Runnable onDone) {
     this.id = id;
     this.maxBodyBytes = maxBodyBytes;
+    this.timer = timer;
     this.onDone = onDone;
     if (!hasBody) {
       body.complete(new byte[0]);
@@ -68,24 +93,53 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
     send(List.of(data));
   }
 
-  /**
-   * Sends body bytes packed into chunks of up to {@link TunnelLimits#CHUNK_BYTES}: HTTP clients hand
-   * over many small buffers, and one message per buffer costs framing, copies and TLS records.
-   */
+  /** Sends body bytes in chunks of up to {@link TunnelLimits#CHUNK_BYTES} (see the class comment). */
   public synchronized void send(List<ByteBuffer> buffers) {
-    ByteString pending = ByteString.EMPTY;
+    boolean streamingRecords = false;
     for (ByteBuffer data : buffers) {
+      streamingRecords = data.remaining() >= RECORD_BYTES && data.remaining() < TunnelLimits.CHUNK_BYTES / 2;
       while (data.hasRemaining() && !finished) {
         int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES - pending.size());
         pending = pending.concat(ByteString.copyFrom(data, n));
         if (pending.size() == TunnelLimits.CHUNK_BYTES) {
-          write(ExchangeFrame.newBuilder().setChunk(pending).build());
-          pending = ByteString.EMPTY;
+          flush();
         }
       }
     }
+    if (pending.isEmpty()) {
+      return;
+    }
+    if (!streamingRecords) {
+      flush();
+    } else if (lingering == null) {
+      lingering = lingerFlush();
+    }
+  }
+
+  private ScheduledFuture<?> lingerFlush() {
+    try {
+      return timer.schedule(() -> {
+        synchronized (this) {
+          lingering = null;
+          flush();
+        }
+      }, LINGER.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException tunnelClosing) {
+      flush();
+      return null;
+    }
+  }
+
+  /**
+   * Writes the pending partial chunk, if any. An armed linger flush stays armed: cancelling and
+   * re-arming it for every chunk cost a timer wake-up per chunk; left alone it fires at most once
+   * per {@link #LINGER} and finds nothing, or a younger partial chunk, to send.
+   */
+  private void flush() {
     if (!pending.isEmpty()) {
-      write(ExchangeFrame.newBuilder().setChunk(pending).build());
+      ByteString chunk = pending;
+      pending = ByteString.EMPTY;
+      write(ExchangeFrame.newBuilder().setChunk(chunk).build());
     }
   }
 
@@ -112,12 +166,14 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
   }
 
   public synchronized void end() {
+    flush();
     if (write(ExchangeFrame.newBuilder().setEnd(End.getDefaultInstance()).build())) {
       complete();
     }
   }
 
   public synchronized void fail(int httpStatus, String message) {
+    flush();
     if (write(ExchangeFrame.newBuilder()
         .setError(ExchangeError.newBuilder().setHttpStatus(httpStatus).setMessage(message))
         .build())) {

@@ -213,7 +213,7 @@ public final class TunnelClient implements AutoCloseable {
 
   private void openExchange(OpenExchange open) {
     AgentExchange exchange = new AgentExchange(open.getExchangeId(), open.getRequest().getHasBody(),
-        settings.limits().maxMessageBytes(), inFlight::decrementAndGet);
+        settings.limits().maxMessageBytes(), timer, inFlight::decrementAndGet);
     ManagedChannel current;
     synchronized (lock) {
       current = channel;
