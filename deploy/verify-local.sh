@@ -104,7 +104,7 @@ fi
 mkdir -p "$work/untar"
 tar -xzf "$dist" -C "$work/untar"
 home=$(find "$work/untar" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-for f in bin/outpost lib/hub.classpath lib/agent.classpath lib/node-proxy.classpath share/systemd/outpost-agent.service share/systemd/outpost-hub.service share/install.sh VERSION; do
+for f in bin/outpost lib/hub.classpath lib/agent.classpath lib/node-proxy.classpath lib/node-proxy.classlist lib/node-proxy.jvm-options share/systemd/outpost-agent.service share/systemd/outpost-hub.service share/install.sh VERSION; do
   [ -e "$home/$f" ] || fail "the tarball has no $f"
 done
 if tar -tzf "$dist" | grep -q -e 'outpost-tests' -e 'kubernetes-server-mock' -e 'mockwebserver'; then
@@ -317,7 +317,8 @@ if command -v kubectl >/dev/null 2>&1; then
   kubectl --server "$np_url" get nodes > "$work/np-nodes.txt" 2>&1 || { cat "$work/np-nodes.txt"; fail "kubectl get nodes through the node proxy"; }
   grep -q 'edge-verify-01-node-1' "$work/np-nodes.txt" || fail "kubectl through the node proxy did not list the sandbox's nodes"
 fi
-ok "node proxy started with the printed command ($np_url, settings from node-proxy.yaml): metrics served, kubectl get nodes lists the sandbox's nodes"
+[ -s "$np_dir/node-proxy.jsa" ] || fail "the node proxy's launcher made no class-data archive at $np_dir/node-proxy.jsa"
+ok "node proxy started with the printed command ($np_url, settings from node-proxy.yaml, class-data archive made before its first start): metrics served, kubectl get nodes lists the sandbox's nodes"
 
 # ---- 7. Kubernetes join init script ----------------------------------------------------------------------
 script=$(awk '/- name: join/{j=1} j&&/^            - \|/{s=1; next} s&&/^          env:/{exit} s{sub(/^              /,""); print}' \

@@ -9,6 +9,8 @@
 #   lib/hub.classpath           jar names of the hub's runtime classpath, one a line
 #   lib/agent.classpath         jar names of the agent's runtime classpath, one a line
 #   lib/node-proxy.classpath    the part of it `agent node-proxy` loads classes from
+#   lib/node-proxy.jvm-options  the node proxy's default JVM options
+#   lib/node-proxy.classlist    the classes it loads, for its class-data archive
 #   share/systemd/*.service     the hardened systemd units (deploy/systemd/)
 #   share/install.sh            the edge one-command installer (deploy/edge/install.sh)
 #   VERSION
@@ -154,6 +156,7 @@ fi
 
 cp "$here/outpost.sh" "$stage/$top/bin/outpost"
 cp "$here/node-proxy.jvm-options" "$stage/$top/lib/node-proxy.jvm-options"
+cp "$here/node-proxy.classlist" "$stage/$top/lib/node-proxy.classlist"
 cp "$deploy/systemd/outpost-agent.service" "$deploy/systemd/outpost-hub.service" \
   "$deploy/systemd/outpost-node-proxy.service" "$stage/$top/share/systemd/"
 cp "$deploy/edge/install.sh" "$stage/$top/share/install.sh"

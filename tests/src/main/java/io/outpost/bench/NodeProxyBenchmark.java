@@ -46,7 +46,7 @@ import java.util.stream.IntStream;
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.NodeProxyBenchmark \
  *     [pods=1000] [objects=10000] [n=2000] [rounds=3] [profiles=default,tuned] [nmt=false] [classpath=tests] \
- *     [breakdown=false] [keep=false]
+ *     [breakdown=false] [keep=false] [classlist=PATH]
  * </pre>
  *
  * <p>Profiles: see {@link #PROFILES}; {@code slim} is the launchers' default. {@code nmt=true} adds
@@ -56,7 +56,9 @@ import java.util.stream.IntStream;
  * class path (the launchers' until the fifth session), the default with this harness's (every
  * module's JARs; what earlier rounds measured). {@code breakdown=true}
  * adds the proxy's largest resident mappings and largest classes on the heap, online and offline; {@code keep=true}
- * keeps the work directory (logs, cache files, class-data archives).
+ * keeps the work directory (logs, cache files, class-data archives); {@code classlist=PATH} writes the
+ * classes the first profile's proxy loads online and offline as a class list (how
+ * {@code deploy/dist/node-proxy.classlist} is made; that run maps no archive).
  */
 public final class NodeProxyBenchmark {
 
@@ -199,7 +201,7 @@ public final class NodeProxyBenchmark {
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
     Map<String, String> args = Bench.args(argv, "pods", "objects", "n", "rounds", "profiles", "nmt", "classpath",
-        "breakdown", "keep");
+        "breakdown", "keep", "classlist");
     int pods = Bench.intArg(args, "pods", 1000);
     int objects = Bench.intArg(args, "objects", 10_000);
     int n = Bench.intArg(args, "n", 2000);
@@ -211,6 +213,9 @@ public final class NodeProxyBenchmark {
     boolean breakdown = Boolean.parseBoolean(args.getOrDefault("breakdown", "false"));
     // Keeps the proxies' logs, cache files and class-data archives for a look afterwards.
     boolean keep = Boolean.parseBoolean(args.getOrDefault("keep", "false"));
+    // Writes the classes the first profile's proxy loaded, online and offline, as a class list for
+    // the launchers' class-data archive (deploy/dist/node-proxy.classlist); that run maps no archive.
+    Path classList = args.containsKey("classlist") ? Path.of(args.get("classlist")) : null;
     // "tests" (every module's JARs) is what earlier rounds measured; "agent" is the edge-agent's whole
     // class path, what the launchers ran until the fifth session; "proxy" is what they run now.
     String classPath = switch (args.getOrDefault("classpath", "tests")) {
@@ -238,12 +243,16 @@ public final class NodeProxyBenchmark {
         if (nmt) {
           flags.add("-XX:NativeMemoryTracking=summary");
         }
-        if (chosen.classDataArchive()) {
+        Path listing = classList != null && profile.equals(profiles.get(0)) ? work.resolve(profile + "-lists") : null;
+        if (chosen.classDataArchive() && listing == null) {
           flags.add("-XX:SharedArchiveFile=" + trainClassDataArchive(profile, flags, chosen.env(), classPath, online,
               work, http));
         }
         rows.addAll(profileRun(profile, flags, chosen.env(), classPath, sandbox, online, offline,
-            work.resolve(profile), http, n, rounds, nmt, breakdown));
+            work.resolve(profile), http, n, rounds, nmt, breakdown, listing));
+        if (listing != null) {
+          writeClassList(listing, classList);
+        }
       }
     } finally {
       if (keep) {
@@ -285,11 +294,31 @@ public final class NodeProxyBenchmark {
     }
   }
 
-  /** One proxy run with {@code -XX:ArchiveClassesAtExit}: the classes a cold start and a LIST load. */
+  /** The class list the launchers make the node proxy's class-data archive from (shipped in lib/). */
+  static final Path CLASS_LIST = Path.of("deploy", "dist", "node-proxy.classlist");
+
+  /**
+   * The profile's class-data archive, made as the distribution's launcher makes it: a static dump
+   * of {@link #CLASS_LIST}; without that file, one proxy run with {@code -XX:ArchiveClassesAtExit}
+   * (the classes a cold start and a LIST load), as the launcher did before.
+   */
   private static Path trainClassDataArchive(String profile, List<String> flags, Map<String, String> env,
                                             String classPath, Path kubeconfig, Path work, HttpClient http)
       throws Exception {
     Path archive = work.resolve(profile + ".jsa");
+    if (Files.exists(CLASS_LIST)) {
+      List<String> dump = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      dump.addAll(flags);
+      dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + CLASS_LIST,
+          "-XX:SharedArchiveFile=" + archive, "-cp", classPath));
+      Process process = new ProcessBuilder(dump).redirectErrorStream(true)
+          .redirectOutput(work.resolve(profile + "-dump.log").toFile()).start();
+      if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0 || !Files.exists(archive)) {
+        throw new IllegalStateException("the class-data dump failed: " + Files.readString(
+            work.resolve(profile + "-dump.log")));
+      }
+      return archive;
+    }
     List<String> training = new ArrayList<>(flags);
     training.add("-XX:ArchiveClassesAtExit=" + archive);
     try (NodeProxyChild proxy = NodeProxyChild.launch(training, env, classPath, kubeconfig, Files.createDirectories(
@@ -306,12 +335,13 @@ public final class NodeProxyBenchmark {
 
   private static List<Row> profileRun(String profile, List<String> flags, Map<String, String> env, String classPath,
                                       SandboxCluster sandbox, Path online, Path offline, Path dir, HttpClient http,
-                                      int n, int rounds, boolean nmt, boolean breakdown)
+                                      int n, int rounds, boolean nmt, boolean breakdown, Path listing)
       throws Exception {
     Files.createDirectories(dir);
     Map<String, String> out = new LinkedHashMap<>();
     Path data = dir.resolve("data");
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, online, data, dir.resolve("online.log"),
+    try (NodeProxyChild proxy = NodeProxyChild.launch(listed(flags, listing, "online"), env, classPath, online, data,
+        dir.resolve("online.log"),
         http)) {
       out.put("cold start to first LIST (online, forwarded)",
           Bench.ms(proxy.awaitFirstAnswer(NAMESPACE_PODS).toNanos() / 1e6) + " ms");
@@ -348,7 +378,8 @@ public final class NodeProxyBenchmark {
         out.put("largest classes on the heap, KiB (online)", proxy.heapHistogram(15));
       }
     }
-    try (NodeProxyChild proxy = NodeProxyChild.launch(flags, env, classPath, offline, data, dir.resolve("offline.log"),
+    try (NodeProxyChild proxy = NodeProxyChild.launch(listed(flags, listing, "offline"), env, classPath, offline, data,
+        dir.resolve("offline.log"),
         http)) {
       out.put("cold start to first LIST (offline, from cache file)",
           Bench.ms(proxy.awaitFirstAnswer(NODE_PODS).toNanos() / 1e6) + " ms");
@@ -369,15 +400,19 @@ public final class NodeProxyBenchmark {
       long[] collectionsAfter = proxy.collections();
       out.put("young / full collections during the cached reads", (collectionsAfter[0] - collectionsBefore[0]) + " / "
           + (collectionsAfter[1] - collectionsBefore[1]));
-      // The same rounds with the GETs sent by a client without thread hand-offs: how much of the
-      // tail is the client's own (the LISTs between them keep the proxy's garbage the same).
+      // The same rounds with the LISTs and GETs sent by a client without thread hand-offs, as a
+      // kubelet's client-go sends them: how much of the tail is the JDK HttpClient's own.
       Stats blocking = new Stats(n * rounds * 5);
+      Stats blockingList = new Stats(n * rounds);
       measure(blocking, n * 5, () -> proxy.getBlocking(ONE_POD)); // warm-up, discarded
+      measure(blockingList, n, () -> proxy.getBlocking(NODE_PODS)); // warm-up, discarded
       blocking = new Stats(n * rounds * 5);
+      blockingList = new Stats(n * rounds);
       for (int round = 0; round < rounds; round++) {
-        measure(new Stats(n), n, () -> check(proxy.get(NODE_PODS)));
+        measure(blockingList, n, () -> proxy.getBlocking(NODE_PODS));
         measure(blocking, n * 5, () -> proxy.getBlocking(ONE_POD));
       }
+      out.put("LIST the node's pods by spec.nodeName, from cache, blocking client: p50 / p99", p50p99(blockingList));
       out.put("GET one pod, from cache, blocking client (HttpURLConnection): p50 / p99", p50p99(blocking));
       out.put("RSS after serving from cache (10k cached)", Bench.fmt("%.1f MiB", proxy.rssMiB()));
       out.put("classes loaded (offline)", Long.toString(proxy.loadedClasses()));
@@ -395,6 +430,26 @@ public final class NodeProxyBenchmark {
     List<Row> rows = new ArrayList<>();
     out.forEach((what, value) -> rows.add(new Row(profile, what, value)));
     return rows;
+  }
+
+  /** {@code flags}, plus a class list of this phase's loaded classes in {@code listing} if given. */
+  private static List<String> listed(List<String> flags, Path listing, String phase) throws IOException {
+    if (listing == null) {
+      return flags;
+    }
+    List<String> more = new ArrayList<>(flags);
+    more.add("-XX:DumpLoadedClassList=" + Files.createDirectories(listing).resolve(phase + ".classlist"));
+    return more;
+  }
+
+  /** The online and offline class lists in {@code listing} as one, first seen first, into {@code out}. */
+  private static void writeClassList(Path listing, Path out) throws IOException {
+    java.util.Set<String> lines = new java.util.LinkedHashSet<>();
+    for (String phase : List.of("online", "offline")) {
+      lines.addAll(Files.readAllLines(listing.resolve(phase + ".classlist")));
+    }
+    Files.write(out, lines);
+    System.out.println("class list: " + out + " (" + lines.size() + " lines)");
   }
 
   private static void awaitCommitted(NodeProxyChild proxy) throws Exception {

@@ -3,6 +3,7 @@ package io.outpost.cache.objects;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * What the cache needs to know about an object without reading its JSON again: identity, version,
@@ -14,7 +15,7 @@ import java.util.Objects;
  * @param phase {@code status.phase}, "" when absent
  */
 record ObjectFacts(String namespace, String name, String resourceVersion, Map<String, String> labels,
-                   String nodeName, String phase) {
+                   String nodeName, String phase) implements Function<String, String> {
 
     ObjectFacts {
         // Namespaces, node names, phases and label pairs repeat across thousands of objects: the
@@ -50,7 +51,13 @@ record ObjectFacts(String namespace, String name, String resourceVersion, Map<St
         };
     }
 
+    /** {@link #field}, so that a field selector reads these facts without a lambda per object. */
+    @Override
+    public String apply(String path) {
+        return field(path);
+    }
+
     boolean matches(Selector labelSelector, Selector fieldSelector) {
-        return labelSelector.matches(labels) && fieldSelector.matches(this::field);
+        return labelSelector.matches(labels) && fieldSelector.matches(this);
     }
 }

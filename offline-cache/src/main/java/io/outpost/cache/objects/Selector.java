@@ -154,7 +154,10 @@ public final class Selector {
      * absent, e.g. a label the object does not carry).
      */
     public boolean matches(Function<String, String> valueOf) {
-        for (Requirement requirement : requirements) {
+        // Indexed, not for-each, and no method reference: a cached LIST tests every object of its
+        // bucket, and an iterator or a lambda per object was most of what a LIST allocated.
+        for (int i = 0; i < requirements.size(); i++) {
+            Requirement requirement = requirements.get(i);
             if (!requirement.matches(valueOf.apply(requirement.key()))) {
                 return false;
             }
@@ -164,7 +167,13 @@ public final class Selector {
 
     /** Whether an object with these labels passes. */
     public boolean matches(Map<String, String> labels) {
-        return matches(labels::get);
+        for (int i = 0; i < requirements.size(); i++) {
+            Requirement requirement = requirements.get(i);
+            if (!requirement.matches(labels.get(requirement.key()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
