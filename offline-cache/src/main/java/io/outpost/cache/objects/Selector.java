@@ -154,22 +154,24 @@ public final class Selector {
      * absent, e.g. a label the object does not carry).
      */
     public boolean matches(Function<String, String> valueOf) {
-        // Indexed, not for-each, and no method reference: a cached LIST tests every object of its
-        // bucket, and an iterator or a lambda per object was most of what a LIST allocated.
-        for (int i = 0; i < requirements.size(); i++) {
-            Requirement requirement = requirements.get(i);
-            if (!requirement.matches(valueOf.apply(requirement.key()))) {
-                return false;
-            }
-        }
-        return true;
+        return matches(null, valueOf);
     }
 
     /** Whether an object with these labels passes. */
     public boolean matches(Map<String, String> labels) {
+        return matches(labels, null);
+    }
+
+    /**
+     * Values from {@code labels}, or else from {@code valueOf}. Indexed, not for-each, and no
+     * method reference ({@code labels::get}): a cached LIST tests every object of its bucket, and
+     * an iterator or a lambda per object was most of what a LIST allocated.
+     */
+    private boolean matches(Map<String, String> labels, Function<String, String> valueOf) {
         for (int i = 0; i < requirements.size(); i++) {
             Requirement requirement = requirements.get(i);
-            if (!requirement.matches(labels.get(requirement.key()))) {
+            String value = labels != null ? labels.get(requirement.key()) : valueOf.apply(requirement.key());
+            if (!requirement.matches(value)) {
                 return false;
             }
         }
