@@ -64,16 +64,16 @@ final class LeanKubeconfig {
 
   /** The current context of {@code file}; errors name the file and what is wrong with it. */
   static Config load(Path file) {
-    byte[] yaml;
+    String yaml;
     try {
-      yaml = Files.readAllBytes(file);
+      yaml = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException("--kubeconfig " + file + ": no such file (expected the kubeconfig of the"
           + " upstream apiserver)");
     } catch (IOException e) {
       throw new IllegalArgumentException("--kubeconfig " + file + ": cannot read it (" + e + ")");
     }
-    if (new String(yaml, StandardCharsets.UTF_8).isBlank()) {
+    if (yaml.isBlank()) {
       throw new IllegalArgumentException("--kubeconfig " + file + ": the file is empty (expected a kubeconfig)");
     }
     io.fabric8.kubernetes.api.model.Config kubeconfig;
@@ -82,7 +82,7 @@ final class LeanKubeconfig {
       // builds the dumping half: ~60 classes no node needs.
       LoaderOptions options = new LoaderOptions();
       SafeConstructor constructor = new SafeConstructor(options);
-      constructor.setComposer(new Composer(new ParserImpl(new StreamReader(new String(yaml, StandardCharsets.UTF_8)),
+      constructor.setComposer(new Composer(new ParserImpl(new StreamReader(yaml),
           options), new ScalarsAsText(), options));
       Object root = constructor.getSingleData(Object.class);
       kubeconfig = Model.config(Model.object(root, "the top level"));
@@ -280,7 +280,7 @@ final class LeanKubeconfig {
     }
 
     private static String string(Map<?, ?> owner, String key, String in) {
-      Object value = owner == null ? null : owner.get(key);
+      Object value = owner.get(key);
       if (value == null || value instanceof String) {
         return (String) value;
       }
