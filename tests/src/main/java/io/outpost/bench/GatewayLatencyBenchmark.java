@@ -3,12 +3,15 @@ package io.outpost.bench;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.outpost.demo.Fleet;
 import io.outpost.sandbox.SandboxCluster;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,14 +26,19 @@ import java.util.Map;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.GatewayLatencyBenchmark \
- *     [warmup=10000] [n1=5000] [n64=20000] [rounds=4]
+ *     [warmup=10000] [warmupRounds=20] [n1=5000] [n64=20000] [rounds=4] [threads=0|1]
  * </pre>
+ *
+ * <p>{@code threads=1} adds where the CPU went, per request and thread group (see {@link
+ * ThreadCpu}), at each concurrency.
  */
 public final class GatewayLatencyBenchmark {
 
   private static final String CLUSTER = "bench-latency";
   private static final String PATH = "/api/v1/namespaces/default/configmaps/bench-latency";
   private static final int[] CONCURRENCY = {1, 64};
+  /** A warm-up round that spent less of its wall time than this compiling ends the warm-up. */
+  private static final double JIT_SETTLED = 0.05;
 
   /** A named way to the same object. */
   private record Target(String name, URI uri, String bearer) {}
@@ -38,6 +46,7 @@ public final class GatewayLatencyBenchmark {
   /** One path at one concurrency, summed over its rounds. */
   private static final class Result {
     final Stats stats;
+    final Map<String, Long> threadNanos = new HashMap<>();
     long wallNanos;
     long cpuNanos;
 
@@ -60,7 +69,9 @@ public final class GatewayLatencyBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "warmup", "n1", "n64", "rounds");
+    Map<String, String> args = Bench.args(argv, "warmup", "warmupRounds", "n1", "n64", "rounds", "threads");
+    int maxWarmupRounds = Bench.intArg(args, "warmupRounds", 20);
+    boolean threads = Bench.intArg(args, "threads", 0) == 1;
     int warmup = Bench.intArg(args, "warmup", 10_000);
     int rounds = Bench.intArg(args, "rounds", 4);
     int[] requests = {Bench.intArg(args, "n1", 5000), Bench.intArg(args, "n64", 20_000)};
@@ -93,26 +104,43 @@ public final class GatewayLatencyBenchmark {
       System.out.println("object: GET " + PATH + " (" + viaDirect.length + " bytes of JSON, identical both ways)");
       System.out.println("direct: " + direct.uri() + "\nhub:    " + hub.uri());
 
-      // Warm-up: the hub path runs through several hundred methods that C2 must compile, which
-      // on two shared cores takes tens of seconds; measuring earlier measures the JIT. At 64
-      // clients it also opens each path's 64 pooled connections (TLS handshakes stay out).
-      for (Target target : List.of(direct, hub)) {
-        for (int concurrency : new int[] {64, 1}) {
-          Stats warm = new Stats(warmup);
-          Bench.closedLoop(concurrency, concurrency == 1 ? warmup / 10 : warmup, warm,
-              () -> Bench.fetch(http, target.uri(), target.bearer()));
-          if (warm.failures() > 0) {
-            throw new IllegalStateException("warm-up of " + target.name() + ": " + warm.failures()
-                + " failures, first: " + warm.firstFailure());
+      // Warm-up: the hub path runs through a few thousand methods that C2 must compile, and at
+      // one client each is called once per request, so compiling trickles on for minutes on two
+      // shared cores; measuring earlier measures the JIT (its threads took 2.3 ms of CPU per
+      // 1-client hub request after 20,000 warm-up requests). Rounds repeat until a round spends
+      // under a twentieth of its wall time compiling. At 64 clients it also opens each path's 64
+      // pooled connections (TLS handshakes stay out).
+      CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+      for (int round = 1; ; round++) {
+        long compiledBefore = jit.getTotalCompilationTime();
+        long started = System.nanoTime();
+        for (Target target : List.of(direct, hub)) {
+          for (int concurrency : new int[] {64, 1}) {
+            Stats warm = new Stats(warmup);
+            Bench.closedLoop(concurrency, concurrency == 1 ? warmup / 10 : warmup, warm,
+                () -> Bench.fetch(http, target.uri(), target.bearer()));
+            if (warm.failures() > 0) {
+              throw new IllegalStateException("warm-up of " + target.name() + ": " + warm.failures()
+                  + " failures, first: " + warm.firstFailure());
+            }
           }
         }
+        double compiling = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - started) / 1e6);
+        System.out.println("warm-up round " + round + ": " + Bench.fmt("%.0f %%", 100 * compiling)
+            + " of its wall time compiling");
+        if (compiling < JIT_SETTLED || round == maxWarmupRounds) {
+          break;
+        }
       }
-      System.out.println("warm-up: " + warmup + " requests per path at 64 clients, " + warmup / 10 + " at 1\n");
+      System.out.println("warm-up rounds of " + warmup + " requests per path at 64 clients and " + warmup / 10
+          + " at 1, until compiling took under " + Bench.fmt("%.0f %%", 100 * JIT_SETTLED) + " of a round (at most "
+          + maxWarmupRounds + " rounds)\n");
 
       List<List<String>> rows = new ArrayList<>();
       List<List<String>> overheads = new ArrayList<>();
       double[] p50Overhead = new double[CONCURRENCY.length];
       double[] p99Overhead = new double[CONCURRENCY.length];
+      List<String> threadTables = new ArrayList<>();
       for (int c = 0; c < CONCURRENCY.length; c++) {
         int concurrency = CONCURRENCY[c];
         int perRound = requests[c] / rounds;
@@ -121,11 +149,15 @@ public final class GatewayLatencyBenchmark {
         for (int round = 0; round < rounds; round++) {
           for (Target target : round % 2 == 0 ? List.of(direct, hub) : List.of(hub, direct)) {
             Result into = target == direct ? d : h;
+            Map<String, Long> before = threads ? ThreadCpu.snapshot() : Map.of();
             long cpu = Bench.processCpuNanos();
             Duration took = Bench.closedLoop(concurrency, perRound, into.stats,
                 () -> Bench.fetch(http, target.uri(), target.bearer()));
             into.wallNanos += took.toNanos();
             into.cpuNanos += Bench.processCpuNanos() - cpu;
+            if (threads) {
+              ThreadCpu.since(before).forEach((group, nanos) -> into.threadNanos.merge(group, nanos, Long::sum));
+            }
           }
         }
         for (Target target : List.of(direct, hub)) {
@@ -141,6 +173,10 @@ public final class GatewayLatencyBenchmark {
         }
         Stats.Summary ds = d.stats.summary();
         Stats.Summary hs = h.stats.summary();
+        if (threads) {
+          threadTables.add("CPU µs per request by thread group at " + concurrency + " client(s) (/proc/self/task"
+              + " schedstat, " + ds.n() + " requests per path):\n" + ThreadCpu.table(d.threadNanos, h.threadNanos, ds.n(), 1e3));
+        }
         p50Overhead[c] = hs.p50() - ds.p50();
         p99Overhead[c] = hs.p99() - ds.p99();
         overheads.add(List.of(String.valueOf(concurrency), Bench.ms(p50Overhead[c]), Bench.ms(hs.p90() - ds.p90()),
@@ -159,6 +195,7 @@ public final class GatewayLatencyBenchmark {
       int last = CONCURRENCY.length - 1;
       System.out.println("Goal at 64 clients: p50 overhead <= 1 ms: " + verdict(p50Overhead[last], 1)
           + "; p99 overhead <= 5 ms: " + verdict(p99Overhead[last], 5));
+      threadTables.forEach(System.out::println);
       System.out.println("load average at end: " + Bench.loadAverage());
     } finally {
       Bench.deleteRecursively(dir);

@@ -150,7 +150,8 @@ public final class StreamThroughputBenchmark {
           : "MISMATCH — direct " + viaDirect.stream().map(Read::bytes).toList() + ", hub "
           + viaHub.stream().map(Read::bytes).toList()));
       if (threads) {
-        System.out.println(threadTable(directThreads, hubThreads, runs));
+        System.out.println("CPU ms per read by thread group (/proc/self/task schedstat, mean of " + runs + " reads):\n"
+            + ThreadCpu.table(directThreads, hubThreads, runs, 1e6));
       }
       System.out.println("load average at end: " + Bench.loadAverage());
     } finally {
@@ -159,26 +160,6 @@ public final class StreamThroughputBenchmark {
   }
 
   /** CPU ms per read by thread group, both paths, largest hub figure first; groups under 1 ms on both left out. */
-  private static String threadTable(Map<String, Long> direct, Map<String, Long> hub, int runs) {
-    List<String> groups = new ArrayList<>(hub.keySet());
-    direct.keySet().stream().filter(g -> !hub.containsKey(g)).forEach(groups::add);
-    groups.sort((a, b) -> Long.compare(hub.getOrDefault(b, 0L), hub.getOrDefault(a, 0L)));
-    List<List<String>> rows = new ArrayList<>();
-    long directTotal = 0;
-    long hubTotal = 0;
-    for (String group : groups) {
-      long d = direct.getOrDefault(group, 0L);
-      long h = hub.getOrDefault(group, 0L);
-      directTotal += d;
-      hubTotal += h;
-      if (Math.max(d, h) / runs >= 1_000_000) {
-        rows.add(List.of(group, Bench.fmt("%.1f", d / 1e6 / runs), Bench.fmt("%.1f", h / 1e6 / runs)));
-      }
-    }
-    rows.add(List.of("**all threads**", Bench.fmt("%.1f", directTotal / 1e6 / runs), Bench.fmt("%.1f", hubTotal / 1e6 / runs)));
-    return "CPU ms per read by thread group (/proc/self/task schedstat, mean of " + runs + " reads):\n"
-        + Bench.table(List.of("thread group", "direct", "hub"), rows);
-  }
 
   /** Creates the namespace and its ConfigMaps; random letters, so nothing on the way can compress them. */
   private static void seed(KubernetesClient client, int objects, int kib) {

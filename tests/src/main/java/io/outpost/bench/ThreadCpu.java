@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,5 +64,33 @@ final class ThreadCpu {
       groups.merge(key.substring(key.indexOf(' ') + 1), spent, Long::sum);
     });
     return groups;
+  }
+
+  /**
+   * A table of CPU per operation by thread group, direct against hub, the hub's largest first;
+   * groups under one {@code unit} per operation on both paths are left out of the rows but not of
+   * the total.
+   *
+   * @param nanosPerUnit 1e6 for milliseconds, 1e3 for microseconds
+   */
+  static String table(Map<String, Long> direct, Map<String, Long> hub, long operations, double nanosPerUnit) {
+    List<String> groups = new ArrayList<>(hub.keySet());
+    direct.keySet().stream().filter(g -> !hub.containsKey(g)).forEach(groups::add);
+    groups.sort((a, b) -> Long.compare(hub.getOrDefault(b, 0L), hub.getOrDefault(a, 0L)));
+    double per = nanosPerUnit * operations;
+    List<List<String>> rows = new ArrayList<>();
+    long directTotal = 0;
+    long hubTotal = 0;
+    for (String group : groups) {
+      long d = direct.getOrDefault(group, 0L);
+      long h = hub.getOrDefault(group, 0L);
+      directTotal += d;
+      hubTotal += h;
+      if (Math.max(d, h) >= per) {
+        rows.add(List.of(group, Bench.fmt("%.1f", d / per), Bench.fmt("%.1f", h / per)));
+      }
+    }
+    rows.add(List.of("**all threads**", Bench.fmt("%.1f", directTotal / per), Bench.fmt("%.1f", hubTotal / per)));
+    return Bench.table(List.of("thread group", "direct", "hub"), rows);
   }
 }

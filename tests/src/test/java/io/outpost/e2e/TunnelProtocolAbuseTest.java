@@ -141,6 +141,33 @@ class TunnelProtocolAbuseTest {
         () -> "the description says the frame is not valid protobuf: " + status);
   }
 
+  // ---- a body larger than the hub's message limit ----
+
+  @Test
+  void givenAListLargerThanTheHubsMessageLimit_whenReadThroughTheHub_thenItArrivesWholeInChunksTheHubTakes() {
+    // The agent packs a streamed body into chunks of what the hub advertised (here just under its
+    // 256 KiB limit); packing to its own ceiling instead would make every chunk an oversized message.
+    String namespace = "big-body";
+    var member = fleet.sandbox(VICTIM).client();
+    member.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName(namespace).endMetadata().build()).create();
+    for (int i = 0; i < 4; i++) {
+      member.configMaps().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+          .withNewMetadata().withName("big-" + i).endMetadata()
+          .addToData("blob", String.valueOf((char) ('a' + i)).repeat(300_000)).build()).create();
+    }
+
+    HttpResponse<String> response = hub.gatewayGet(VICTIM, "/api/v1/namespaces/" + namespace + "/configmaps");
+
+    assertEquals(200, response.statusCode(), () -> abbreviate(response.body()));
+    assertTrue(response.body().length() > 4 * MAX_MESSAGE_BYTES, () -> "the whole list: " + abbreviate(response.body()));
+    for (int i = 0; i < 4; i++) {
+      String blob = String.valueOf((char) ('a' + i)).repeat(300_000);
+      assertTrue(response.body().contains("\"blob\":\"" + blob + "\""), "config map big-" + i + " arrived whole");
+    }
+    assertHubStillServes(VICTIM);
+  }
+
   // ---- exchange stream protocol ----
 
   @Test

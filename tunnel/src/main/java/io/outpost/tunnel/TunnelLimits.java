@@ -17,8 +17,19 @@ public record TunnelLimits(int maxMessageBytes, int maxConcurrentExchanges, Dura
   public static final int DEFAULT_MAX_CONCURRENT_EXCHANGES = 256;
   public static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(10);
 
-  /** Chunk size for streamed bodies: well under any sane message limit, big enough to be cheap. */
+  /**
+   * Chunk size every hub and agent accepts, whatever its message limit: the floor of {@link
+   * #maxMessageBytes}, used for request bodies and by agents talking to a hub that does not
+   * advertise {@link #chunkBytes()}.
+   */
   public static final int CHUNK_BYTES = 64 * 1024;
+
+  /**
+   * The largest chunk worth sending. Every message costs framing, a flow-control update, a flush and
+   * a hand-off at each hop, so a large body crosses cheaper in fewer messages; beyond this, the
+   * gain is gone and a stalled exchange would just park more bytes.
+   */
+  public static final int MAX_CHUNK_BYTES = 256 * 1024;
 
   public TunnelLimits {
     if (maxMessageBytes < CHUNK_BYTES + 1024) {
@@ -32,6 +43,11 @@ public record TunnelLimits(int maxMessageBytes, int maxConcurrentExchanges, Dura
     if (attachTimeout.isNegative() || attachTimeout.isZero()) {
       throw new IllegalArgumentException("attachTimeout: " + attachTimeout + " (expected: > 0)");
     }
+  }
+
+  /** The largest body chunk this end takes in one frame: what the hub advertises to its agents. */
+  public int chunkBytes() {
+    return Math.min(MAX_CHUNK_BYTES, maxMessageBytes - 1024);
   }
 
   public static TunnelLimits defaults() {

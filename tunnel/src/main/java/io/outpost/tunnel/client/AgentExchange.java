@@ -31,25 +31,27 @@ import java.util.concurrent.TimeUnit;
  * <p>The callbacks ({@link #onReady}, {@link #onCancel}, completion of {@link #body()}) run on the
  * tunnel's transport thread: start work or resume a read there, never block.
  *
- * <p>Body bytes are packed into chunks of up to {@link TunnelLimits#CHUNK_BYTES}, also across
- * {@link #send} calls while the upstream streams TLS records: an HTTP client reading TLS hands over
- * one 16 KiB record per call, and a message per record costs four times the framing, flushes and
- * thread hand-offs of a 64 KiB chunk at every hop. A partial chunk waits for more only while the
- * last buffer was record-sized (from {@value #RECORD_BYTES} bytes up to half a chunk: more is likely
- * on its way), and never longer than {@link #LINGER}. Anything smaller (a watch event, the tail of
- * a body) goes out at once with what is pending, and so does anything larger: a big read is a good
- * message on its own, and holding back its remainder would split every following read across two
- * messages. {@link #end()} sends what is pending first.
+ * <p>Body bytes are packed into chunks of up to {@code chunkBytes} (what the hub takes, up to
+ * {@link TunnelLimits#MAX_CHUNK_BYTES}), also across {@link #send} calls while the upstream
+ * streams: an HTTP client hands over one 16 KiB TLS record, or one 64 KiB read of plain HTTP, per
+ * call, and every message costs framing, a flow-control update, a flush and a thread hand-off at
+ * each hop. A partial chunk waits for more only while the last buffer was bulk-sized (from {@value
+ * #RECORD_BYTES} bytes up to half a chunk: more is likely on its way), and never longer than {@link
+ * #LINGER}. Anything smaller (a watch event, the tail of a body) goes out at once with what is
+ * pending, and so does anything larger: a big read is a good message on its own, and holding back
+ * its remainder would split every following read across two messages. {@link #end()} sends what is
+ * pending first.
  */
 public final class AgentExchange implements ClientResponseObserver<ExchangeFrame, ExchangeFrame> {
 
-  /** A full TLS record's plaintext: buffers this size say a client reading TLS is streaming. */
+  /** A full TLS record's plaintext: buffers from this size on say the upstream is streaming. */
   static final int RECORD_BYTES = 16 * 1024;
   /** Longest a partial chunk waits for more bulk data before it goes out anyway. */
   static final Duration LINGER = Duration.ofMillis(2);
 
   private final String id;
   private final int maxBodyBytes;
+  private final int chunkBytes;
   private final CompletableFuture<byte[]> body = new CompletableFuture<>();
   private final ByteArrayOutputStream bodyBuffer = new ByteArrayOutputStream();
   private final List<Runnable> readyCallbacks = new CopyOnWriteArrayList<>();
@@ -62,10 +64,15 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
   private boolean finished;
   private volatile boolean cancelled;
 
-  /** @param timer runs the flush of a partial chunk after {@link #LINGER} */
-  AgentExchange(String id, boolean hasBody, int maxBodyBytes, ScheduledExecutorService timer, Runnable onDone) {
+  /**
+   * @param chunkBytes the largest body chunk to send, what the hub said it takes
+   * @param timer runs the flush of a partial chunk after {@link #LINGER}
+   */
+  AgentExchange(String id, boolean hasBody, int maxBodyBytes, int chunkBytes, ScheduledExecutorService timer,
+      Runnable onDone) {
     this.id = id;
     this.maxBodyBytes = maxBodyBytes;
+    this.chunkBytes = chunkBytes;
     this.timer = timer;
     this.onDone = onDone;
     if (!hasBody) {
@@ -93,15 +100,15 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
     send(List.of(data));
   }
 
-  /** Sends body bytes in chunks of up to {@link TunnelLimits#CHUNK_BYTES} (see the class comment). */
+  /** Sends body bytes in chunks of up to {@code chunkBytes} (see the class comment). */
   public synchronized void send(List<ByteBuffer> buffers) {
-    boolean streamingRecords = false;
+    boolean streaming = false;
     for (ByteBuffer data : buffers) {
-      streamingRecords = data.remaining() >= RECORD_BYTES && data.remaining() < TunnelLimits.CHUNK_BYTES / 2;
+      streaming = data.remaining() >= RECORD_BYTES && data.remaining() < chunkBytes / 2;
       while (data.hasRemaining() && !finished) {
-        int n = Math.min(data.remaining(), TunnelLimits.CHUNK_BYTES - pending.size());
+        int n = Math.min(data.remaining(), chunkBytes - pending.size());
         pending = pending.concat(ByteString.copyFrom(data, n));
-        if (pending.size() == TunnelLimits.CHUNK_BYTES) {
+        if (pending.size() == chunkBytes) {
           flush();
         }
       }
@@ -109,7 +116,7 @@ public final class AgentExchange implements ClientResponseObserver<ExchangeFrame
     if (pending.isEmpty()) {
       return;
     }
-    if (!streamingRecords) {
+    if (!streaming) {
       flush();
     } else if (lingering == null) {
       lingering = lingerFlush();

@@ -71,6 +71,8 @@ public final class TunnelClient implements AutoCloseable {
   private int attempt;
   private int generation;
   private ManagedChannel channel;
+  /** Body chunk size of this connection's exchanges: what the hub said it takes (see Welcome). */
+  private int chunkBytes = TunnelLimits.CHUNK_BYTES;
   private StreamObserver<AgentMessage> control;
   private ScheduledFuture<?> heartbeats;
   private boolean started;
@@ -148,6 +150,7 @@ public final class TunnelClient implements AutoCloseable {
       }
       state = State.CONNECTED;
       lastError = "";
+      chunkBytes = chunkBytes(message.getWelcome().getMaxChunkBytes());
       attempt = 0;
       long every = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
       heartbeats = timer.scheduleAtFixedRate(() -> heartbeat(gen), every, every, TimeUnit.MILLISECONDS);
@@ -156,6 +159,11 @@ public final class TunnelClient implements AutoCloseable {
     }
     log.info("connected to hub {}:{} as cluster {}", settings.hubHost(), settings.hubPort(),
         message.getWelcome().getClusterName());
+  }
+
+  /** A hub older than the field advertises 0: stay at the size every hub takes. */
+  static int chunkBytes(int advertised) {
+    return advertised <= 0 ? TunnelLimits.CHUNK_BYTES : Math.min(advertised, TunnelLimits.MAX_CHUNK_BYTES);
   }
 
   private void heartbeat(int gen) {
@@ -212,15 +220,21 @@ public final class TunnelClient implements AutoCloseable {
   }
 
   private void openExchange(OpenExchange open) {
-    AgentExchange exchange = new AgentExchange(open.getExchangeId(), open.getRequest().getHasBody(),
-        settings.limits().maxMessageBytes(), timer, inFlight::decrementAndGet);
     ManagedChannel current;
+    int chunk;
     synchronized (lock) {
       current = channel;
+      chunk = chunkBytes;
     }
+    AgentExchange exchange = new AgentExchange(open.getExchangeId(), open.getRequest().getHasBody(),
+        settings.limits().maxMessageBytes(), chunk, timer, inFlight::decrementAndGet);
     // The exchange's callbacks (window opened, request body, cancel) only hand on to the handler,
-    // which must not block: run them on the transport thread rather than hop to an executor.
-    TunnelGrpc.newStub(current).withExecutor(MoreExecutors.directExecutor()).exchange(exchange);
+    // which must not block: run them on the transport thread rather than hop to an executor. The
+    // stream stays writable while up to two chunks wait for the wire (gRPC's default is 32 KiB, less
+    // than one chunk), so the handler reads the next one from the apiserver while the transport
+    // encrypts and writes this one instead of pausing and resuming once per chunk.
+    TunnelGrpc.newStub(current).withExecutor(MoreExecutors.directExecutor())
+        .withOnReadyThreshold(2 * chunk).exchange(exchange);
     exchange.attach();
     if (inFlight.incrementAndGet() > settings.limits().maxConcurrentExchanges()) {
       exchange.fail(429, "the agent is already serving " + (inFlight.get() - 1) + " exchanges, its limit ("

@@ -170,6 +170,7 @@ final class TunnelService extends TunnelGrpc.TunnelImplBase {
           session.send(HubMessage.newBuilder().setWelcome(Welcome.newBuilder()
               .setClusterName(identity.clusterName())
               .setHeartbeatIntervalMillis(heartbeatInterval.toMillis())
+              .setMaxChunkBytes(limits.chunkBytes())
               .setHubVersion(hubVersion)).build());
           log.info("cluster {} connected (agent {})", identity.clusterName(), message.getHello().getAgentVersion());
           listener.connected(session, message.getHello());

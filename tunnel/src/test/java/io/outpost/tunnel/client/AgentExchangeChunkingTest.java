@@ -29,11 +29,13 @@ class AgentExchangeChunkingTest {
 
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private final RecordingStream stream = new RecordingStream();
-  private final AgentExchange exchange = new AgentExchange("x-1", false, 1 << 20, timer, () -> { });
+  private final AgentExchange exchange = exchange(TunnelLimits.CHUNK_BYTES, stream);
 
-  AgentExchangeChunkingTest() {
-    exchange.beforeStart(stream);
-    exchange.respond(200, Map.of());
+  private AgentExchange exchange(int chunkBytes, RecordingStream into) {
+    AgentExchange made = new AgentExchange("x-1", false, 1 << 20, chunkBytes, timer, () -> { });
+    made.beforeStart(into);
+    made.respond(200, Map.of());
+    return made;
   }
 
   @AfterEach
@@ -63,6 +65,29 @@ class AgentExchangeChunkingTest {
     for (int i = 0; i < 9; i++) {
       assertEquals((byte) i, all[i * RECORD], "record " + i + " in order");
     }
+  }
+
+  @Test
+  void givenAHubThatTakesLargerChunks_whenPlainHttpReadsStream_thenTheyArePackedToItsChunkSize() {
+    RecordingStream large = new RecordingStream();
+    AgentExchange packing = exchange(TunnelLimits.MAX_CHUNK_BYTES, large);
+    CountDownLatch release = new CountDownLatch(1);
+    timer.execute(() -> awaitQuietly(release));
+    for (int i = 0; i < 9; i++) {
+      packing.send(ByteBuffer.wrap(filled(TunnelLimits.CHUNK_BYTES, i)));
+    }
+    packing.end();
+    release.countDown();
+
+    assertEquals(List.of(TunnelLimits.MAX_CHUNK_BYTES, TunnelLimits.MAX_CHUNK_BYTES, TunnelLimits.CHUNK_BYTES),
+        large.chunkSizes());
+  }
+
+  @Test
+  void givenTheWelcomesAdvertisedChunk_thenTheAgentKeepsToIt_andToTheOldSizeForHubsThatSayNothing() {
+    assertEquals(TunnelLimits.CHUNK_BYTES, TunnelClient.chunkBytes(0), "a hub older than the field");
+    assertEquals(200 * 1024, TunnelClient.chunkBytes(200 * 1024));
+    assertEquals(TunnelLimits.MAX_CHUNK_BYTES, TunnelClient.chunkBytes(8 << 20), "never above the agent's ceiling");
   }
 
   @Test
