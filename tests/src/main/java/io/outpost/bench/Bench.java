@@ -7,6 +7,8 @@ import io.outpost.tunnel.pki.Tls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -157,6 +160,31 @@ final class Bench {
     return total;
   }
 
+  /** A warm-up round that spent less of its wall time than this compiling ends the warm-up. */
+  static final double JIT_SETTLED = 0.05;
+
+  /**
+   * Runs {@code round} until one run of it spends under {@link #JIT_SETTLED} of its wall time in
+   * the JIT compiler, at most {@code maxRounds} times, printing each round's share. The hub path
+   * runs through thousands of methods that C2 compiles one by one as their counters fill; on two
+   * shared cores that goes on for minutes, and a measurement taken meanwhile measures the JIT.
+   *
+   * @return the rounds run
+   */
+  static int warmUntilJitSettles(int maxRounds, Op round) throws Exception {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    for (int n = 1; ; n++) {
+      long compiledBefore = jit.getTotalCompilationTime();
+      long started = System.nanoTime();
+      round.run();
+      double compiling = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - started) / 1e6);
+      System.out.println("warm-up round " + n + ": " + fmt("%.0f %%", 100 * compiling) + " of its wall time compiling");
+      if (compiling < JIT_SETTLED || n == maxRounds) {
+        return n;
+      }
+    }
+  }
+
   /**
    * Closed-loop load: {@code concurrency} threads each send a request, wait for the whole answer,
    * and send the next, until {@code requests} have been sent. Each latency goes into {@code into}.
@@ -164,21 +192,43 @@ final class Bench {
    * @return wall time from the start gate to the last answer
    */
   static Duration closedLoop(int concurrency, int requests, Stats into, Op op) throws InterruptedException {
+    return load(concurrency, 0, requests, into, op);
+  }
+
+  /**
+   * Open-loop load at {@code rate} requests per second, sent over {@code connections} threads: the
+   * k-th request is due k / rate seconds after the start, and its latency counts from then, so a
+   * request that waits for a free connection or behind a stall is charged for the wait (no
+   * coordinated omission). Below saturation this is latency without queueing for the cores.
+   */
+  static Duration pacedLoop(int connections, double rate, int requests, Stats into, Op op)
+      throws InterruptedException {
+    return load(connections, rate, requests, into, op);
+  }
+
+  /** {@code rate} 0: closed loop, each latency from its own send. */
+  private static Duration load(int threadCount, double rate, int requests, Stats into, Op op)
+      throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     CountDownLatch gate = new CountDownLatch(1);
+    long[] startedAt = new long[1];
     List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < concurrency; t++) {
+    for (int t = 0; t < threadCount; t++) {
       Thread thread = new Thread(() -> {
         try {
           gate.await();
         } catch (InterruptedException e) {
           return;
         }
-        while (next.getAndIncrement() < requests) {
-          long start = System.nanoTime();
+        int k;
+        while ((k = next.getAndIncrement()) < requests) {
+          long due = rate > 0 ? startedAt[0] + (long) (k * 1e9 / rate) : System.nanoTime();
+          for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(wait);
+          }
           try {
             op.run();
-            into.add(System.nanoTime() - start);
+            into.add(System.nanoTime() - due);
           } catch (Exception e) {
             into.fail(e);
           }
@@ -188,12 +238,12 @@ final class Bench {
       threads.add(thread);
       thread.start();
     }
-    long start = System.nanoTime();
+    startedAt[0] = System.nanoTime();
     gate.countDown();
     for (Thread thread : threads) {
       thread.join();
     }
-    return Duration.ofNanos(System.nanoTime() - start);
+    return Duration.ofNanos(System.nanoTime() - startedAt[0]);
   }
 
   /** CPU time this JVM has used so far, all threads: hub, agent, sandbox and client alike when in-process. */

@@ -29,7 +29,7 @@ import java.util.Random;
  *
  * <pre>
  * java -cp "tests/target/classes:$(cat tests/target/classpath.txt)" io.outpost.bench.StreamThroughputBenchmark \
- *     [objects=50] [kib=1000] [warmup=40] [runs=5] [threads=0|1] [upstream=http|https]
+ *     [objects=50] [kib=1000] [warmup=40] [settleRounds=10] [runs=5] [threads=0|1] [upstream=http|https]
  * </pre>
  *
  * <p>{@code upstream=https} makes the sandbox apiserver serve HTTPS, as a real one does: the direct
@@ -44,9 +44,11 @@ public final class StreamThroughputBenchmark {
   /**
    * Reads per path before measuring. After 10, C2 was still compiling the hub path: its compiler
    * threads spent about 300 ms per measured hub read (100 ms per direct one), more than the tunnel
-   * itself. After 40 they spend 10-70 ms per read, about the same on both paths (BENCHMARKS.md §2).
+   * itself. After 40 they spend 10-70 ms per read (BENCHMARKS.md §2); rounds of {@value
+   * #SETTLE_READS} more follow until the JIT has settled (see {@link Bench#warmUntilJitSettles}).
    */
   private static final int DEFAULT_WARMUP = 40;
+  private static final int SETTLE_READS = 10;
 
   /**
    * One LIST read: bytes counted, time to the response head and to the last byte, and the CPU
@@ -69,7 +71,8 @@ public final class StreamThroughputBenchmark {
 
   private static void run(String[] argv) throws Exception {
     Bench.quietLogs();
-    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "runs", "threads", "upstream");
+    Map<String, String> args = Bench.args(argv, "objects", "kib", "warmup", "settleRounds", "runs", "threads", "upstream");
+    int maxSettleRounds = Bench.intArg(args, "settleRounds", 10);
     int objects = Bench.intArg(args, "objects", 50);
     int kib = Bench.intArg(args, "kib", 1000);
     int warmup = Bench.intArg(args, "warmup", DEFAULT_WARMUP);
@@ -105,6 +108,12 @@ public final class StreamThroughputBenchmark {
         read(directHttp, direct, SandboxCluster.TOKEN);
         read(http, hub, fleet.adminToken());
       }
+      int settleRounds = Bench.warmUntilJitSettles(maxSettleRounds, () -> {
+        for (int i = 0; i < SETTLE_READS; i++) {
+          read(directHttp, direct, SandboxCluster.TOKEN);
+          read(http, hub, fleet.adminToken());
+        }
+      });
       List<Read> viaDirect = new ArrayList<>();
       List<Read> viaHub = new ArrayList<>();
       List<List<String>> rows = new ArrayList<>();
@@ -130,7 +139,8 @@ public final class StreamThroughputBenchmark {
       boolean allMatch = viaDirect.stream().allMatch(r -> r.bytes() == expected)
           && viaHub.stream().allMatch(r -> r.bytes() == expected);
 
-      System.out.println("warm-up: " + warmup + " reads per path; MB = 10^6 bytes; cpu s = CPU time of this JVM"
+      System.out.println("warm-up: " + (warmup + settleRounds * SETTLE_READS) + " reads per path (" + warmup
+          + ", then rounds of " + SETTLE_READS + " until the JIT had settled); MB = 10^6 bytes; cpu s = CPU time of this JVM"
           + " (client + hub + agent + sandbox) during the read\n");
       System.out.println(Bench.table(List.of("run", "path", "bytes", "first byte ms", "total ms", "MB/s",
           "cpu s"), rows));
