@@ -232,7 +232,8 @@ public final class TunnelClient implements AutoCloseable {
     // which must not block: run them on the transport thread rather than hop to an executor. The
     // stream stays writable while up to two chunks wait for the wire (gRPC's default is 32 KiB, less
     // than one chunk), so the handler reads the next one from the apiserver while the transport
-    // encrypts and writes this one instead of pausing and resuming once per chunk.
+    // encrypts and writes this one instead of pausing and resuming once per chunk. (The threshold
+    // is an experimental gRPC API in 1.75: check it on upgrades.)
     TunnelGrpc.newStub(current).withExecutor(MoreExecutors.directExecutor())
         .withOnReadyThreshold(2 * chunk).exchange(exchange);
     exchange.attach();
